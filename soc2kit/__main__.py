@@ -1,0 +1,3 @@
+from soc2kit.cli import main
+
+main(prog_name="soc2kit")

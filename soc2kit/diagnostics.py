@@ -1,0 +1,210 @@
+"""The `Diagnostic` type, and the formatters that print a run's diagnostics as text, JSON,
+GitHub workflow annotations or SARIF 2.1.0."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from soc2kit.rules.registry import RULES, Rule, Severity
+
+FORMATS = ("text", "json", "github", "sarif")
+JSON_SHAPE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding: which rule, where (repo-relative POSIX path, 1-based line), what and how to fix it."""
+
+    code: str
+    path: str
+    line: int
+    message: str
+    hint: str = ""
+    severity: Severity = field(default=Severity.ERROR)
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.code]
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.path, self.line, self.code, self.message)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "rule": self.rule.name,
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+def diagnostic(code: str, path: str, line: int, message: str, hint: str = "") -> Diagnostic:
+    """A diagnostic at its rule's default severity (the program applies `soc2kit.yml` overrides)."""
+    return Diagnostic(code, path, max(line, 1), message, hint or RULES[code].fix, RULES[code].severity)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    errors: int
+    warnings: int
+    infos: int
+    documents: int
+
+    @classmethod
+    def of(cls, diagnostics: Iterable[Diagnostic], documents: int) -> Summary:
+        counts = Counter(d.severity for d in diagnostics)
+        return cls(counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], documents)
+
+    def line(self) -> str:
+        def plural(n: int, word: str) -> str:
+            return f"{n} {word}{'' if n == 1 else 's'}"
+
+        found = ", ".join(
+            (plural(self.errors, "error"), plural(self.warnings, "warning"), plural(self.infos, "note"))
+        )
+        verdict = "failed" if self.errors else "passed"
+        return f"soc2kit check {verdict}: {found} in {plural(self.documents, 'document')}."
+
+
+def format_text(diagnostics: Sequence[Diagnostic], summary: Summary, *, color: bool = False) -> str:
+    """Grouped by file, most severe first within a line; one summary line at the end."""
+    paint = _Paint(enabled=color)
+    out: list[str] = []
+    current = None
+    for diag in sorted(diagnostics, key=Diagnostic.sort_key):
+        if diag.path != current:
+            if current is not None:
+                out.append("")
+            out.append(paint.bold(diag.path))
+            current = diag.path
+        level = paint.severity(diag.severity)
+        out.append(f"  {diag.line:>4}  {level} {paint.dim(diag.code)} {diag.message}")
+        if diag.hint:
+            out.append(f"        {paint.dim('hint:')} {diag.hint}")
+    if out:
+        out.append("")
+    by_rule = Counter(d.code for d in diagnostics)
+    if len(by_rule) > 1:
+        ranked = sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
+        out.append("By rule: " + ", ".join(f"{code} {RULES[code].name} {n}" for code, n in ranked))
+    out.append(paint.bold(summary.line()))
+    return "\n".join(out) + "\n"
+
+
+def format_json(diagnostics: Sequence[Diagnostic], summary: Summary, *, version: str) -> str:
+    payload = {
+        "version": JSON_SHAPE_VERSION,
+        "tool": {"name": "soc2kit", "version": version},
+        "summary": {
+            "passed": summary.errors == 0,
+            "errors": summary.errors,
+            "warnings": summary.warnings,
+            "infos": summary.infos,
+            "documents": summary.documents,
+        },
+        "diagnostics": [d.to_dict() for d in sorted(diagnostics, key=Diagnostic.sort_key)],
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def format_github(diagnostics: Sequence[Diagnostic], summary: Summary) -> str:
+    """GitHub workflow commands: each finding shows as an annotation on the PR's changed line."""
+    lines = []
+    for diag in sorted(diagnostics, key=Diagnostic.sort_key):
+        props = f"file={_escape_property(diag.path)},line={diag.line},title={_escape_property(diag.code + ' ' + diag.rule.name)}"
+        message = diag.message + (f"\n{diag.hint}" if diag.hint else "")
+        lines.append(f"::{_GITHUB_LEVEL[diag.severity]} {props}::{_escape_data(message)}")
+    lines.append(summary.line())
+    return "\n".join(lines) + "\n"
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+RULES_DOC_URL = "https://github.com/soc2kit/soc2kit/blob/main/docs/rules.md"
+
+
+def format_sarif(diagnostics: Sequence[Diagnostic], *, version: str) -> str:
+    """SARIF 2.1.0, as GitHub code scanning reads it."""
+    rules = sorted(RULES.values(), key=lambda r: r.code)
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    results = [
+        {
+            "ruleId": diag.code,
+            "ruleIndex": index[diag.code],
+            "level": _SARIF_LEVEL[diag.severity],
+            "message": {"text": diag.message + (f" ({diag.hint})" if diag.hint else "")},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": diag.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": diag.line},
+                    }
+                }
+            ],
+        }
+        for diag in sorted(diagnostics, key=Diagnostic.sort_key)
+    ]
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "soc2kit",
+                        "version": version,
+                        "informationUri": RULES_DOC_URL,
+                        "rules": [
+                            {
+                                "id": rule.code,
+                                "name": rule.name,
+                                "shortDescription": {"text": rule.summary},
+                                "help": {"text": rule.fix},
+                                "helpUri": f"{RULES_DOC_URL}#{rule.code.lower()}",
+                                "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+                            }
+                            for rule in rules
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+class _Paint:
+    _CODES = {"bold": "1", "dim": "2", "red": "31", "yellow": "33", "blue": "34"}
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def _wrap(self, style: str, text: str) -> str:
+        return f"\x1b[{self._CODES[style]}m{text}\x1b[0m" if self.enabled else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("bold", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("dim", text)
+
+    def severity(self, severity: Severity) -> str:
+        style = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}[severity]
+        return self._wrap(style, f"{severity.value:<7}")

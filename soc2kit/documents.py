@@ -1,0 +1,280 @@
+"""Read program files into documents: front-matter (or a whole YAML file) plus body, with the
+line of every key, so any later finding can point at `file:line`.
+
+Every file is parsed once with libyaml's safe loader. Line numbers come free from the parse
+(each mapping remembers the line of its keys while it is built), so no second, slower
+line-tracking pass is needed. Timestamps are kept as the text written, so the models can accept
+strict ISO dates only. Problems become diagnostics on the document; nothing raises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from soc2kit.diagnostics import Diagnostic, diagnostic
+
+try:
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # PyYAML built without libyaml: same semantics, slower.
+    _BaseLoader = yaml.SafeLoader
+
+
+class LineDict(dict[Any, Any]):
+    """A YAML mapping that knows the (1-based) line of itself and of each key."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, line: int = 1) -> None:
+        super().__init__()
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_dict, (dict(self), self.line, self.key_lines))
+
+
+class LineList(list[Any]):
+    """A YAML sequence that knows the line of itself and of each item."""
+
+    __slots__ = ("item_lines", "line")
+
+    def __init__(self, line: int = 1) -> None:
+        super().__init__()
+        self.line = line
+        self.item_lines: list[int] = []
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_list, (list(self), self.line, self.item_lines))
+
+
+def _rebuild_dict(items: dict[Any, Any], line: int, key_lines: dict[Any, int]) -> LineDict:
+    mapping = LineDict(line)
+    mapping.update(items)
+    mapping.key_lines = key_lines
+    return mapping
+
+
+def _rebuild_list(items: list[Any], line: int, item_lines: list[int]) -> LineList:
+    sequence = LineList(line)
+    sequence.extend(items)
+    sequence.item_lines = item_lines
+    return sequence
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    key: str
+    line: int
+    first_line: int
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """Safe loader that records lines, reports duplicate keys and keeps dates as text."""
+
+    line_offset = 0
+
+    def __init__(self, stream: str, line_offset: int) -> None:
+        super().__init__(stream)
+        self.line_offset = line_offset
+        self.duplicates: list[DuplicateKey] = []
+
+    def _line(self, node: yaml.Node) -> int:
+        return int(node.start_mark.line) + 1 + self.line_offset
+
+    def construct_line_map(self, node: yaml.MappingNode) -> Any:
+        mapping = LineDict(self._line(node))
+        yield mapping
+        self.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, "found a key that is not a plain value", key_node.start_mark
+                )
+            line = self._line(key_node)
+            if key in mapping:
+                self.duplicates.append(DuplicateKey(str(key), line, mapping.key_lines[key]))
+            mapping[key] = self.construct_object(value_node, deep=True)
+            mapping.key_lines[key] = line
+
+    def construct_line_seq(self, node: yaml.SequenceNode) -> Any:
+        sequence = LineList(self._line(node))
+        yield sequence
+        for item in node.value:
+            sequence.append(self.construct_object(item, deep=True))
+            sequence.item_lines.append(self._line(item))
+
+    def construct_timestamp_text(self, node: yaml.ScalarNode) -> str:
+        return str(self.construct_scalar(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_seq)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_timestamp_text)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    title: str
+    line: int
+    text: str
+
+
+@dataclass(slots=True)
+class Document:
+    """One program file as read: its data with key lines, its Markdown body, its reading problems."""
+
+    path: str
+    kind: str
+    data: LineDict | None = None
+    body: str = ""
+    body_line: int = 1
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def line_of(self, *loc: str | int) -> int:
+        """The line of the value at `loc` (keys and list indexes), or of its nearest known parent."""
+        node: Any = self.data
+        line = node.line if isinstance(node, LineDict) else 1
+        for part in loc:
+            if isinstance(node, LineDict) and part in node:
+                line = node.key_lines.get(part, line)
+                node = node[part]
+            elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+                line = node.item_lines[part]
+                node = node[part]
+            else:
+                break
+        return line
+
+    def sections(self) -> dict[str, Section]:
+        """Level-2 Markdown sections of the body, by lower-cased title."""
+        found: dict[str, Section] = {}
+        title, start, lines = None, 0, []
+        fence = False
+        for offset, raw in enumerate(self.body.split("\n")):
+            if raw.startswith(("```", "~~~")):
+                fence = not fence
+            if not fence and raw.startswith("## "):
+                if title is not None:
+                    found.setdefault(title.lower(), Section(title, start, "\n".join(lines).strip()))
+                title, start, lines = raw[3:].strip(), self.body_line + offset, []
+            elif title is not None:
+                lines.append(raw)
+        if title is not None:
+            found.setdefault(title.lower(), Section(title, start, "\n".join(lines).strip()))
+        return found
+
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+def read_document(root: Path, path: str, kind: str, *, markdown: bool) -> Document:
+    """Read `root/path`; Markdown files carry YAML front-matter, others are a YAML mapping."""
+    doc = Document(path=path, kind=kind)
+    try:
+        raw = (root / path).read_bytes()
+    except IsADirectoryError:
+        doc.diagnostics.append(diagnostic("SK001", path, 1, "is a directory, but a document file is expected here"))
+        return doc
+    except OSError as exc:
+        doc.diagnostics.append(diagnostic("SK001", path, 1, f"cannot be read: {exc.strerror or exc}"))
+        return doc
+    text = decode(raw, path, doc.diagnostics)
+    if text is not None:
+        parse_text(doc, text, markdown=markdown)
+    return doc
+
+
+def decode(raw: bytes, path: str, diagnostics: list[Diagnostic]) -> str | None:
+    """UTF-8 text with LF line endings, or None when the bytes are not UTF-8."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        diagnostics.append(diagnostic("SK003", path, 1, "starts with a UTF-8 byte-order mark"))
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        diagnostics.append(
+            diagnostic("SK002", path, line, f"is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
+        )
+        return None
+    if "\r" in text:
+        first = text.count("\n", 0, text.index("\r")) + 1
+        diagnostics.append(diagnostic("SK004", path, first, "uses CRLF line endings"))
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
+    if not text.strip():
+        doc.diagnostics.append(diagnostic("SK005", doc.path, 1, "is empty"))
+        return
+    if not markdown:
+        doc.data = _load_yaml(doc, text, line_offset=0)
+        doc.body_line = 1
+        return
+    first_end = text.find("\n")
+    first = text if first_end < 0 else text[:first_end]
+    if not _FENCE.match(first):
+        doc.diagnostics.append(
+            diagnostic("SK006", doc.path, 1, "has no front-matter: the first line must be `---`")
+        )
+        return
+    close = _CLOSE.search(text, first_end + 1) if first_end >= 0 else None
+    if close is None:
+        doc.diagnostics.append(
+            diagnostic("SK006", doc.path, 1, "front-matter opened on line 1 is never closed with a `---` line")
+        )
+        return
+    yaml_text = text[first_end + 1 : close.start()]
+    body_start = close.end() + 1
+    doc.body = text[body_start:]
+    doc.body_line = text.count("\n", 0, body_start) + 1
+    doc.data = _load_yaml(doc, yaml_text, line_offset=1)
+
+
+def _load_yaml(doc: Document, text: str, *, line_offset: int) -> LineDict | None:
+    loader = _LineLoader(text, line_offset)
+    try:
+        data = loader.get_single_data()
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 1
+        problem = exc.problem or "unsupported value"
+        if "could not determine a constructor" in problem:
+            quoted = re.search(r"'([^']*)'", problem)
+            tag = (quoted.group(1) if quoted else problem).replace("tag:yaml.org,2002:", "!!")
+            doc.diagnostics.append(diagnostic("SK008", doc.path, line, f"uses the YAML tag `{tag}`, which is not allowed"))
+        else:
+            doc.diagnostics.append(diagnostic("SK007", doc.path, line, f"YAML error: {problem}"))
+        return None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 1
+        doc.diagnostics.append(diagnostic("SK007", doc.path, line, f"YAML syntax error: {exc.problem or exc.context}"))
+        return None
+    except yaml.YAMLError as exc:
+        doc.diagnostics.append(diagnostic("SK007", doc.path, 1 + line_offset, f"YAML error: {exc}"))
+        return None
+    finally:
+        loader.dispose()
+    for dup in loader.duplicates:
+        doc.diagnostics.append(
+            diagnostic("SK009", doc.path, dup.line, f"key '{dup.key}' appears twice (first on line {dup.first_line})")
+        )
+    if data is None:
+        what = "front-matter" if line_offset else "file"
+        doc.diagnostics.append(diagnostic("SK005", doc.path, 1 + line_offset, f"{what} holds no YAML keys"))
+        return None
+    if not isinstance(data, LineDict):
+        doc.diagnostics.append(
+            diagnostic("SK010", doc.path, 1 + line_offset, f"must be a YAML mapping of keys, not a {type(data).__name__}")
+        )
+        return None
+    return data

@@ -1,0 +1,274 @@
+"""The validated shapes of everything in a program: config, policies, controls, evidence records,
+and the criteria catalog. The JSON Schemas in `schema/` are generated from these models."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
+
+POLICY_ID = r"^POL-[A-Z0-9]+(-[A-Z0-9]+)*$"
+CONTROL_ID = r"^[A-Z][A-Z0-9]{1,5}-[0-9]{2,4}$"
+EVIDENCE_ID = r"^EV-[A-Za-z0-9]+([-_.][A-Za-z0-9]+)*$"
+REQUIREMENT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SHA256 = r"^[0-9a-f]{64}$"
+INTERVAL = r"^[1-9][0-9]* (day|days|month|months|year|years)$"
+VERSION = r"^[0-9]+(\.[0-9]+){0,2}$"
+
+ID_EXAMPLES = {POLICY_ID: "POL-AC", CONTROL_ID: "AC-04", EVIDENCE_ID: "EV-AC-04-2026Q1", REQUIREMENT_ID: "access-review"}
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def _strict_iso_date(value: object) -> object:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a real calendar date") from exc
+    raise ValueError(f"expected an ISO date like 2026-01-31, got {value!r}")
+
+
+IsoDate = Annotated[date, BeforeValidator(_strict_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PolicyId = Annotated[str, StringConstraints(pattern=POLICY_ID)]
+ControlId = Annotated[str, StringConstraints(pattern=CONTROL_ID)]
+EvidenceId = Annotated[str, StringConstraints(pattern=EVIDENCE_ID)]
+RequirementId = Annotated[str, StringConstraints(pattern=REQUIREMENT_ID)]
+Interval = Annotated[str, StringConstraints(pattern=INTERVAL)]
+
+Frequency = Literal["continuous", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual", "on-event"]
+FREQUENCIES: tuple[str, ...] = Frequency.__args__  # type: ignore[attr-defined]
+Category = Literal["security", "availability", "confidentiality", "processing-integrity", "privacy"]
+CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+
+
+def add_interval(start: date, interval: str) -> date:
+    """`start` moved forward by an interval such as `12 months` (month ends clamp: Jan 31 + 1 month = Feb 28/29)."""
+    count_text, unit = interval.split()
+    count = int(count_text)
+    if unit.startswith("day"):
+        return date.fromordinal(start.toordinal() + count)
+    months = count * (12 if unit.startswith("year") else 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    year += start.year
+    return date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Period(Model):
+    """An inclusive date range."""
+
+    start: IsoDate
+    end: IsoDate
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def __contains__(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Policy(Model):
+    """What the company commits to: `policies/<name>.md` front-matter."""
+
+    id: PolicyId
+    title: Text
+    owner: Text = Field(description="The role accountable for the policy.")
+    approver: Text | None = Field(default=None, description="The role that approved this version.")
+    status: Literal["draft", "approved", "retired"]
+    version: Annotated[str, StringConstraints(pattern=VERSION)] = Field(description='Quoted, like "1.2".')
+    effective: IsoDate
+    last_reviewed: IsoDate | None = None
+    review_every: Interval = "12 months"
+
+    def next_review(self) -> date:
+        return add_interval(self.last_reviewed or self.effective, self.review_every)
+
+
+class EvidenceRequirement(Model):
+    """One artifact a control must produce."""
+
+    id: RequirementId
+    description: Text
+    frequency: Frequency | None = Field(default=None, description="Defaults to the control's frequency.")
+
+
+class Control(Model):
+    """What the company does: `controls/<ID>.md` front-matter; the body has Description and Test procedure."""
+
+    id: ControlId
+    title: Text
+    owner: Text
+    criteria: list[str] = Field(min_length=1, description="Criterion IDs from the catalog, such as CC6.1.")
+    policies: list[PolicyId] = Field(default_factory=list)
+    frequency: Frequency
+    kind: Literal["preventive", "detective", "corrective"]
+    automation: Literal["manual", "automated", "hybrid"]
+    evidence: list[EvidenceRequirement] = Field(default_factory=list)
+
+    def requirement(self, requirement_id: str) -> EvidenceRequirement | None:
+        return next((r for r in self.evidence if r.id == requirement_id), None)
+
+
+class EvidenceFile(Model):
+    path: Text = Field(description="Relative to the record's folder; must stay inside the repository.")
+    sha256: Annotated[str, StringConstraints(pattern=SHA256)]
+
+
+class EvidenceRecord(Model):
+    """One piece of collected evidence: `evidence/<control>/<name>.yaml`."""
+
+    id: EvidenceId
+    control: ControlId
+    requirement: RequirementId
+    collected: IsoDate
+    covers: Period | None = Field(default=None, description="The period of operation this evidence shows.")
+    collector: Text
+    files: list[EvidenceFile] = Field(default_factory=list)
+    note: str | None = None
+
+
+class SystemInfo(Model):
+    name: Text
+    description: str = ""
+
+
+class Audit(Model):
+    type: Literal["type1", "type2"]
+    as_of: IsoDate | None = Field(default=None, description="Type I: the date the design is assessed at.")
+    period: Period | None = Field(default=None, description="Type II: the observation period.")
+    timezone: Text = "UTC"
+
+    @model_validator(mode="after")
+    def _dates_for_type(self) -> Audit:
+        if self.type == "type1" and self.as_of is None:
+            raise ValueError("a type1 audit needs `as_of: YYYY-MM-DD`")
+        if self.type == "type2" and self.period is None:
+            raise ValueError("a type2 audit needs `period: {start: YYYY-MM-DD, end: YYYY-MM-DD}`")
+        return self
+
+
+class Exclusion(Model):
+    criterion: Text
+    reason: str = ""
+
+
+class Scope(Model):
+    categories: list[Category] = Field(default_factory=lambda: ["security"], description="Security is always in scope.")
+    exclusions: list[Exclusion] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _security_always(self) -> Scope:
+        if "security" not in self.categories:
+            self.categories.insert(0, "security")
+        return self
+
+
+RuleSetting = Literal["error", "warning", "info", "off"]
+
+
+class ProgramConfig(Model):
+    """`soc2kit.yml`: who, what system, which audit, what is in scope."""
+
+    organization: Text
+    system: SystemInfo
+    audit: Audit
+    scope: Scope = Field(default_factory=Scope)
+    catalog: Text = "tsc-2017"
+    rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Severity per rule code or name.")
+
+
+class CatalogCategory(Model):
+    id: Category
+    title: Text
+    summary: Text
+    required: bool = False
+
+
+class CatalogSeries(Model):
+    id: Text
+    title: Text
+    category: Category
+
+
+class Criterion(Model):
+    id: Text
+    series: Text
+    title: Text
+    summary: Text
+    category: Category | None = Field(default=None, description="Filled from the series when loading.")
+
+
+class Catalog(Model):
+    """A criteria framework as data (for now the 2017 Trust Services Criteria)."""
+
+    id: Text
+    name: Text
+    version: Text
+    categories: list[CatalogCategory]
+    series: list[CatalogSeries]
+    criteria: list[Criterion]
+
+    @model_validator(mode="after")
+    def _link(self) -> Catalog:
+        series = {s.id: s for s in self.series}
+        for criterion in self.criteria:
+            if criterion.series not in series:
+                raise ValueError(f"criterion {criterion.id} names unknown series {criterion.series}")
+            criterion.category = series[criterion.series].category
+        return self
+
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return self._by_id().get(criterion_id)
+
+    def _by_id(self) -> dict[str, Criterion]:
+        cached: dict[str, Criterion] | None = self.__dict__.get("_index")
+        if cached is None:
+            cached = {c.id: c for c in self.criteria}
+            self.__dict__["_index"] = cached
+        return cached
+
+
+DOCUMENT_MODELS: dict[str, type[Model]] = {
+    "config": ProgramConfig,
+    "policy": Policy,
+    "control": Control,
+    "evidence": EvidenceRecord,
+}
+
+
+def field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed at `loc` inside `model` (for "did you mean" hints)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) and issubclass(current, BaseModel) else None
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,270 @@
+"""Load a program folder once into one cross-linked `Program`; every output reads it.
+
+Flow: files -> documents (front-matter with key lines) -> models -> Program (indexes both ways:
+criterion <-> controls <-> policies <-> evidence) -> rules -> diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from soc2kit.cache import Cache, digest
+from soc2kit.catalog import load_catalog
+from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.documents import Document, decode, parse_text
+from soc2kit.errors import ConfigError
+from soc2kit.models import (
+    DOCUMENT_MODELS,
+    Audit,
+    Catalog,
+    Control,
+    Criterion,
+    EvidenceRecord,
+    Policy,
+    ProgramConfig,
+    SystemInfo,
+)
+from soc2kit.rules.registry import Severity, find_rule
+from soc2kit.validation import validate
+
+CONFIG_FILE = "soc2kit.yml"
+# (folder, document kind, file suffixes, Markdown with front-matter?)
+FOLDERS = (
+    ("policies", "policy", (".md",), True),
+    ("controls", "control", (".md",), True),
+    ("evidence", "evidence", (".yaml", ".yml"), False),
+)
+SKIPPED_NAMES = {"README.md", "index.md"}
+
+
+@dataclass
+class Program:
+    """Everything in a program folder, validated and cross-linked. Build it with `load_program`."""
+
+    root: Path
+    config: ProgramConfig
+    catalog: Catalog
+    policies: dict[str, Policy] = field(default_factory=dict)
+    controls: dict[str, Control] = field(default_factory=dict)
+    evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    documents: dict[str, Document] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    config_ok: bool = True
+    today: date = field(default_factory=date.today)
+    controls_by_criterion: dict[str, list[Control]] = field(default_factory=dict)
+    controls_by_policy: dict[str, list[Control]] = field(default_factory=dict)
+    evidence_by_control: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
+    _sources: dict[tuple[str, str], Document] = field(default_factory=dict, repr=False)
+    _cache: Cache = field(default_factory=Cache.disabled, repr=False)
+
+    # -- scope -----------------------------------------------------------------
+    @property
+    def exclusions(self) -> dict[str, str]:
+        """Excluded criterion ID -> reason, as written in `soc2kit.yml`."""
+        return {e.criterion: e.reason for e in self.config.scope.exclusions}
+
+    def in_scope(self, criterion: Criterion) -> bool:
+        """In one of the categories in scope (exclusions are reported separately)."""
+        return criterion.category in self.config.scope.categories
+
+    def criteria_in_scope(self) -> list[Criterion]:
+        """Criteria of the categories in scope, less the excluded ones, in catalog order."""
+        excluded = self.exclusions
+        return [c for c in self.catalog.criteria if self.in_scope(c) and c.id not in excluded]
+
+    # -- cross-links -------------------------------------------------------------
+    def source(self, kind: str, entity_id: str) -> Document:
+        """The document a policy, control or evidence record was read from."""
+        return self._sources[(kind, entity_id)]
+
+    def criteria_of(self, control: Control) -> list[Criterion]:
+        return [c for c in (self.catalog.criterion(cid) for cid in control.criteria) if c is not None]
+
+    def policies_of(self, control: Control) -> list[Policy]:
+        return [self.policies[pid] for pid in control.policies if pid in self.policies]
+
+    def controls_of(self, policy_or_criterion: Policy | Criterion) -> list[Control]:
+        index = self.controls_by_policy if isinstance(policy_or_criterion, Policy) else self.controls_by_criterion
+        return index.get(policy_or_criterion.id, [])
+
+    def evidence_of(self, control: Control) -> list[EvidenceRecord]:
+        return self.evidence_by_control.get(control.id, [])
+
+    def evidence_sha256(self, path: str) -> str:
+        """sha256 of a repository file, cached by size and modification time."""
+        return self._cache.file_sha256(self.root, path)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+
+def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = None, use_cache: bool = True) -> Program:
+    """Read every program file under `root`, cross-link it and run every rule.
+
+    Never raises for bad content: problems are `program.diagnostics`. A broken `soc2kit.yml` sets
+    `program.config_ok` to False (the CLI exits 2) and the rest is still checked against a
+    security-only scope. Raises `ConfigError` only when `root` is not a folder.
+    """
+    base = Path(root)
+    if not base.is_dir():
+        raise ConfigError("is not a folder", path=base)
+    base = base.resolve()
+    cache = Cache.open(base) if use_cache else Cache.disabled()
+    config_doc, config = _load_config(base)
+    program = Program(root=base, config=config or _FALLBACK_CONFIG, catalog=_FALLBACK_CATALOG, config_ok=config is not None, _cache=cache)
+    if today is not None:
+        program.today = today
+    try:
+        program.catalog = load_catalog(program.config.catalog)
+    except ConfigError as exc:
+        program.config_ok = False
+        config_doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, config_doc.line_of("catalog"), exc.message))
+        program.catalog = load_catalog()
+    program.documents[CONFIG_FILE] = config_doc
+
+    live: set[str] = set()
+    for relpath, kind, markdown in _discover(base):
+        live.add(relpath)
+        doc, model = _read_cached(base, relpath, kind, markdown, cache)
+        program.documents[relpath] = doc
+        if model is not None:
+            _register(program, doc, model)
+    cache.prune(live)
+    _index(program)
+
+    from soc2kit.rules import run_rules  # the rules read the Program; import late to keep the graph one-way
+
+    found = [d for doc in program.documents.values() for d in doc.diagnostics]
+    found.extend(run_rules(program))
+    program.diagnostics = _apply_severities(found, program)
+    cache.save()
+    return program
+
+
+def _load_config(root: Path) -> tuple[Document, ProgramConfig | None]:
+    doc = Document(path=CONFIG_FILE, kind="config")
+    path = root / CONFIG_FILE
+    if not path.exists():
+        doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, 1, f"no {CONFIG_FILE} in {root}"))
+        return doc, None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, 1, f"cannot be read: {exc.strerror or exc}"))
+        return doc, None
+    text = decode(raw, CONFIG_FILE, doc.diagnostics)
+    if text is not None:
+        parse_text(doc, text, markdown=False)
+    config = validate(doc, ProgramConfig)
+    if config is None and not any(d.code == "SK020" for d in doc.diagnostics):
+        doc.diagnostics.append(
+            diagnostic("SK020", CONFIG_FILE, 1, "is not a valid program config, so the scope is unknown; see the findings above")
+        )
+    return doc, config if isinstance(config, ProgramConfig) else None
+
+
+_FALLBACK_CONFIG = ProgramConfig(
+    organization="(unknown)", system=SystemInfo(name="(unknown)"), audit=Audit(type="type1", as_of=date(2000, 1, 1))
+)
+_FALLBACK_CATALOG = Catalog(id="none", name="none", version="0", categories=[], series=[], criteria=[])
+
+
+def _discover(root: Path) -> Iterator[tuple[str, str, bool]]:
+    """(repo-relative path, kind, is Markdown) for every program document, in sorted order."""
+    for folder, kind, suffixes, markdown in FOLDERS:
+        top = root / folder
+        if not top.is_dir():
+            continue
+        for relpath in sorted(_walk(top, folder)):
+            name = relpath.rsplit("/", 1)[-1]
+            if name.endswith(suffixes) and name not in SKIPPED_NAMES:
+                yield relpath, kind, markdown
+
+
+def _walk(folder: Path, prefix: str) -> Iterator[str]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            relpath = f"{prefix}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False) and not entry.name.endswith((".md", ".yaml", ".yml")):
+                yield from _walk(Path(entry.path), relpath)
+            else:
+                yield relpath
+
+
+def _read_cached(root: Path, relpath: str, kind: str, markdown: bool, cache: Cache) -> tuple[Document, Any]:
+    doc = Document(path=relpath, kind=kind)
+    try:
+        raw = (root / relpath).read_bytes()
+    except IsADirectoryError:
+        doc.diagnostics.append(diagnostic("SK001", relpath, 1, "is a directory, but a document file is expected here"))
+        return doc, None
+    except OSError as exc:
+        doc.diagnostics.append(diagnostic("SK001", relpath, 1, f"cannot be read: {exc.strerror or exc}"))
+        return doc, None
+    key = digest(raw)
+    hit = cache.document(relpath, key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    text = decode(raw, relpath, doc.diagnostics)
+    if text is not None:
+        parse_text(doc, text, markdown=markdown)
+    model = validate(doc, DOCUMENT_MODELS[kind])
+    cache.put_document(relpath, key, (doc, model))
+    return doc, model
+
+
+def _register(program: Program, doc: Document, model: Any) -> None:
+    table: dict[str, Any] = {"policy": program.policies, "control": program.controls, "evidence": program.evidence}[doc.kind]
+    # A duplicate keeps the first one read; rule SK101 reports the second.
+    if model.id not in table:
+        table[model.id] = model
+        program._sources[(doc.kind, model.id)] = doc
+
+
+def _index(program: Program) -> None:
+    by_criterion: dict[str, list[Control]] = defaultdict(list)
+    by_policy: dict[str, list[Control]] = defaultdict(list)
+    for control in program.controls.values():
+        for criterion_id in dict.fromkeys(control.criteria):
+            by_criterion[criterion_id].append(control)
+        for policy_id in dict.fromkeys(control.policies):
+            by_policy[policy_id].append(control)
+    by_control: dict[str, list[EvidenceRecord]] = defaultdict(list)
+    for record in program.evidence.values():
+        by_control[record.control].append(record)
+    for records in by_control.values():
+        records.sort(key=lambda r: (r.collected, r.id))
+    program.controls_by_criterion = dict(by_criterion)
+    program.controls_by_policy = dict(by_policy)
+    program.evidence_by_control = dict(by_control)
+
+
+def _apply_severities(found: list[Diagnostic], program: Program) -> list[Diagnostic]:
+    settings: dict[str, str] = {}
+    for key, setting in program.config.rules.items():
+        rule = find_rule(key)
+        if rule is None:
+            found.append(
+                diagnostic("SK021", CONFIG_FILE, program.documents[CONFIG_FILE].line_of("rules", key), f"no rule is called '{key}'")
+            )
+        else:
+            settings[rule.code] = setting
+    result = []
+    for diag in found:
+        setting = settings.get(diag.code)
+        if setting == "off":
+            continue
+        if setting is not None and setting != diag.severity.value:
+            diag = Diagnostic(diag.code, diag.path, diag.line, diag.message, diag.hint, Severity(setting))
+        result.append(diag)
+    result.sort(key=Diagnostic.sort_key)
+    return result

@@ -1,0 +1,64 @@
+"""SK201-SK205: every in-scope criterion has a control (the CI gate), exclusions are explained."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from soc2kit.diagnostics import Diagnostic, diagnostic
+
+if TYPE_CHECKING:
+    from soc2kit.program import Program
+
+CONFIG = "soc2kit.yml"
+
+
+def check(program: Program) -> Iterator[Diagnostic]:
+    if program.config_ok:
+        yield from _uncovered(program)
+        yield from _exclusions(program)
+    excluded = program.exclusions
+    for control in program.controls.values():
+        doc = program.source("control", control.id)
+        if not control.policies:
+            yield diagnostic("SK204", doc.path, doc.line_of("id"), f"control {control.id} implements no policy")
+        criteria = program.criteria_of(control)
+        if criteria and not any(program.in_scope(c) and c.id not in excluded for c in criteria):
+            yield diagnostic(
+                "SK205", doc.path, doc.line_of("criteria"),
+                f"control {control.id} maps only to criteria out of scope or excluded ({', '.join(c.id for c in criteria)})",
+            )
+
+
+def _uncovered(program: Program) -> Iterator[Diagnostic]:
+    config_doc = program.documents[CONFIG]
+    categories = program.config.scope.categories
+    for criterion in program.criteria_in_scope():
+        if program.controls_by_criterion.get(criterion.id):
+            continue
+        index = categories.index(criterion.category) if criterion.category in categories else None
+        line = config_doc.line_of("scope", "categories", index) if index is not None else config_doc.line_of("scope")
+        yield diagnostic(
+            "SK201", CONFIG, line,
+            f"criterion {criterion.id} ({criterion.title}) is in scope ({criterion.category}) but no control maps to it",
+            f"map a control to {criterion.id}, or add it to scope.exclusions with a reason",
+        )
+
+
+def _exclusions(program: Program) -> Iterator[Diagnostic]:
+    config_doc = program.documents[CONFIG]
+    ids = [c.id for c in program.catalog.criteria]
+    for index, exclusion in enumerate(program.config.scope.exclusions):
+        if program.catalog.criterion(exclusion.criterion) is None:
+            close = difflib.get_close_matches(exclusion.criterion.upper(), ids, n=1, cutoff=0.6)
+            yield diagnostic(
+                "SK203", CONFIG, config_doc.line_of("scope", "exclusions", index, "criterion"),
+                f"exclusion names '{exclusion.criterion}', which is not in the catalog",
+                f"did you mean '{close[0]}'?" if close else "",
+            )
+        if not exclusion.reason.strip():
+            yield diagnostic(
+                "SK202", CONFIG, config_doc.line_of("scope", "exclusions", index),
+                f"exclusion of {exclusion.criterion} gives no reason",
+            )

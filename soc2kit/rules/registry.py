@@ -1,0 +1,79 @@
+"""Every rule soc2kit knows, as data: the single source for docs, SARIF metadata and config keys.
+
+Codes are stable: a code is never reused for a different check. Families:
+SK0xx reading documents, SK1xx identities and references, SK2xx scope and coverage,
+SK3xx policies, SK4xx evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    fix: str
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule("SK001", "unreadable-file", _E, "A program file cannot be read (permissions, or a directory where a file is expected).", "Make it a readable regular file, or move it out of the program folders."),
+        Rule("SK002", "invalid-encoding", _E, "A file is not valid UTF-8.", "Re-save the file as UTF-8."),
+        Rule("SK003", "byte-order-mark", _W, "A file starts with a UTF-8 byte-order mark.", "Re-save the file as UTF-8 without BOM."),
+        Rule("SK004", "crlf-line-endings", _W, "A file uses Windows (CRLF) line endings.", "Convert to LF; add `* text=auto eol=lf` to .gitattributes."),
+        Rule("SK005", "empty-document", _E, "A program file is empty.", "Fill it in from `soc2kit new`, or delete it."),
+        Rule("SK006", "front-matter-missing", _E, "A Markdown document has no front-matter, or it is not closed by a `---` line.", "Start the file with `---`, the YAML keys, then a closing `---` line."),
+        Rule("SK007", "yaml-syntax", _E, "The YAML cannot be parsed.", "Fix the YAML at the line shown; quote values that contain `: ` or start with a special character."),
+        Rule("SK008", "unsafe-yaml-tag", _E, "The YAML uses a tag (such as `!!python/object`); only plain YAML is accepted.", "Remove the tag and write a plain value."),
+        Rule("SK009", "duplicate-key", _E, "A YAML mapping has the same key twice; only one value could win.", "Keep one of the two keys."),
+        Rule("SK010", "invalid-value", _E, "A field is missing, or its value has the wrong type or form.", "Give the field a value of the documented form (see the file formats in README.md)."),
+        Rule("SK011", "unknown-key", _E, "A key is not part of the document's format (often a typo).", "Rename the key to a known one, or remove it."),
+        Rule("SK012", "control-section-missing", _E, "A control's body lacks a non-empty `## Description` or `## Test procedure` section.", "Add the section with the steps an auditor follows."),
+        Rule("SK013", "policy-section-missing", _W, "A policy's body lacks one of the standard sections.", "Add the section (Purpose, Scope, Roles and responsibilities, Policy statements, Exceptions, Enforcement, Review)."),
+        Rule("SK020", "invalid-config", _E, "`soc2kit.yml` is missing, unreadable or invalid; the scope of the program is unknown.", "Create or fix `soc2kit.yml` (see README.md); `soc2kit init` writes one."),
+        Rule("SK021", "unknown-rule", _W, "`soc2kit.yml` sets the severity of a rule that does not exist.", "Use a rule code (SK201) or name (uncovered-criterion) from the rule table."),
+        Rule("SK101", "duplicate-id", _E, "Two documents share an ID (compared case-insensitively).", "Give one of them a new ID; `soc2kit new` picks the next free one."),
+        Rule("SK102", "unknown-criterion", _E, "A control maps to a criterion that is not in the catalog.", "Use a criterion ID from the catalog (for example CC6.1)."),
+        Rule("SK103", "unknown-policy", _E, "A control names a policy that does not exist.", "Reference an existing policy ID, or add the policy."),
+        Rule("SK104", "unknown-control", _E, "An evidence record names a control that does not exist.", "Reference an existing control ID."),
+        Rule("SK105", "unknown-requirement", _E, "An evidence record names a requirement its control does not define.", "Use one of the control's `evidence` requirement IDs."),
+        Rule("SK106", "broad-control", _W, "A control maps to more than four criteria; it probably claims more than it does.", "Map the control to the one to four criteria it really addresses."),
+        Rule("SK201", "uncovered-criterion", _E, "An in-scope criterion has no control mapped to it.", "Map a control to the criterion, or exclude it in `soc2kit.yml` with a reason."),
+        Rule("SK202", "exclusion-without-reason", _E, "An exclusion in `soc2kit.yml` gives no reason; auditors ask for one.", "Add a `reason` saying why the criterion does not apply."),
+        Rule("SK203", "exclusion-unknown-criterion", _E, "An exclusion names a criterion that is not in the catalog.", "Use a criterion ID from the catalog."),
+        Rule("SK204", "control-without-policy", _W, "A control implements no policy.", "List the policy the control carries out under `policies`."),
+        Rule("SK205", "control-out-of-scope", _I, "Every criterion a control maps to is out of scope or excluded.", "Nothing to do if intended; the control is not counted for coverage."),
+        Rule("SK301", "approved-without-approver", _E, "An approved policy names no approver.", "Set `approver` to the role that approved it."),
+        Rule("SK302", "review-overdue", _W, "A policy is past its review date (last review plus its review interval).", "Review the policy, then update `last_reviewed` (and `version` if it changed)."),
+        Rule("SK303", "policy-without-controls", _W, "An approved policy is implemented by no control.", "Reference the policy from the controls that carry it out."),
+        Rule("SK401", "evidence-file-missing", _E, "A file listed in an evidence record does not exist.", "Restore the file, or correct its path in the record."),
+        Rule("SK402", "evidence-hash-mismatch", _E, "An evidence file's sha256 differs from its record: it changed after it was recorded.", "Restore the original file; record new evidence as a new record."),
+        Rule("SK403", "control-without-evidence", _W, "A control has no evidence record yet.", "Collect evidence with `soc2kit evidence add`."),
+        Rule("SK404", "evidence-path-escape", _E, "An evidence file path leaves the repository (absolute, `..`, or a link pointing outside).", "Keep evidence files inside `evidence/`."),
+    )
+}
+
+RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES.values()}
+
+
+def find_rule(key: str) -> Rule | None:
+    """Look a rule up by code (`SK201`, any case) or by name (`uncovered-criterion`)."""
+    return RULES.get(key.upper()) or RULES_BY_NAME.get(key.lower())

@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from soc2kit.catalog import load_catalog
+
+SECURITY_CRITERIA = [c.id for c in load_catalog().criteria if c.category == "security"]
+
+CONFIG = """\
+organization: Test Co
+system:
+  name: Test Platform
+audit:
+  type: type2
+  period: {start: 2026-01-01, end: 2026-06-30}
+scope:
+  categories: [security]
+"""
+
+POLICY = """\
+---
+id: {id}
+title: {title}
+owner: Head of Security
+approver: CTO
+status: approved
+version: "1.0"
+effective: 2026-01-15
+last_reviewed: 2026-01-10
+review_every: 12 months
+---
+# {title}
+
+## Purpose
+Why.
+
+## Scope
+All systems.
+
+## Roles and responsibilities
+Security owns it.
+
+## Policy statements
+1. Access must be reviewed quarterly.
+
+## Exceptions
+Approved by the CTO.
+
+## Enforcement
+Disciplinary action.
+
+## Review
+Yearly.
+"""
+
+CONTROL = """\
+---
+id: {id}
+title: Control {id}
+owner: IT Manager
+criteria: [{criteria}]
+policies: [POL-ISP]
+frequency: quarterly
+kind: detective
+automation: manual
+evidence:
+  - id: review
+    description: Signed review
+---
+# Control {id}
+
+## Description
+The IT Manager reviews access.
+
+## Test procedure
+1. Inspect the review for a sample of quarters.
+"""
+
+
+@dataclass
+class ProgramDir:
+    """A small valid program (security scope) in a temp dir, with helpers to break it."""
+
+    root: Path
+
+    def write(self, relpath: str, text: str | bytes) -> Path:
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+        return path
+
+    def read(self, relpath: str) -> str:
+        return (self.root / relpath).read_text(encoding="utf-8")
+
+    def replace(self, relpath: str, old: str, new: str) -> None:
+        text = self.read(relpath)
+        assert old in text, f"{old!r} not in {relpath}"
+        self.write(relpath, text.replace(old, new, 1))
+
+    def check(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_cli("check", str(self.root), "--no-cache", *args)
+
+    def check_json(self) -> tuple[int, dict]:
+        result = self.check("--format", "json")
+        return result.returncode, json.loads(result.stdout)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "soc2kit", *args], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def make_program(root: Path) -> ProgramDir:
+    program = ProgramDir(root)
+    program.write("soc2kit.yml", CONFIG)
+    program.write("policies/information-security.md", POLICY.format(id="POL-ISP", title="Information Security Policy"))
+    chunks = [SECURITY_CRITERIA[i : i + 4] for i in range(0, len(SECURITY_CRITERIA), 4)]
+    for number, chunk in enumerate(chunks, start=1):
+        program.write(f"controls/TC-{number:02d}.md", CONTROL.format(id=f"TC-{number:02d}", criteria=", ".join(chunk)))
+    evidence_file = program.write("evidence/TC-01/q1-review.txt", "reviewed by alice\n")
+    for number in range(1, len(chunks) + 1):
+        sha = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
+        program.write(
+            f"evidence/TC-{number:02d}/q1.yaml",
+            f"id: EV-TC-{number:02d}-2026Q1\ncontrol: TC-{number:02d}\nrequirement: review\ncollected: 2026-04-02\n"
+            f"covers: {{start: 2026-01-01, end: 2026-03-31}}\ncollector: alice@example.com\n"
+            f"files:\n  - path: ../TC-01/q1-review.txt\n    sha256: {sha}\n",
+        )
+    return program
+
+
+@pytest.fixture
+def program_dir(tmp_path: Path) -> ProgramDir:
+    return make_program(tmp_path / "program")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

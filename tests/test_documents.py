@@ -1,0 +1,167 @@
+"""Bad input: every malformed file gets a diagnostic with its file and line, and the run goes on."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from soc2kit.program import load_program
+from tests.conftest import ProgramDir
+
+GOOD_POLICY = "policies/information-security.md"
+
+
+def findings(program_dir: ProgramDir) -> list[tuple[str, str, int]]:
+    program = load_program(program_dir.root, use_cache=False)
+    return [(d.code, d.path, d.line) for d in program.diagnostics]
+
+
+def test_valid_program_has_no_findings(program_dir: ProgramDir) -> None:
+    assert findings(program_dir) == []
+
+
+def test_missing_front_matter(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/bare.md", "# Just a heading\n\nText.\n")
+    assert ("SK006", "policies/bare.md", 1) in findings(program_dir)
+
+
+def test_unterminated_front_matter(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/open.md", "---\nid: POL-OPEN\ntitle: Open\n\n# Body\n")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.path == "policies/open.md"]
+    assert (diag.code, diag.line) == ("SK006", 1)
+    assert "never closed" in diag.message
+
+
+def test_yaml_syntax_error_points_at_line(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/broken.md", '---\nid: POL-BROKEN\ntitle: "unclosed\nowner: x\n---\n')
+    codes = [f for f in findings(program_dir) if f[1] == "policies/broken.md"]
+    assert codes and codes[0][0] == "SK007"
+    assert codes[0][2] in (3, 4, 5)
+
+
+def test_wrong_type_names_key_line_and_suggests_quoting(program_dir: ProgramDir) -> None:
+    program_dir.replace(GOOD_POLICY, 'version: "1.0"', "version: 1.0")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = program.diagnostics
+    assert (diag.code, diag.path, diag.line) == ("SK010", GOOD_POLICY, 6)
+    assert "quote it" in diag.hint
+
+
+def test_strict_iso_dates(program_dir: ProgramDir) -> None:
+    program_dir.replace(GOOD_POLICY, "effective: 2026-01-15", "effective: 2026-1-5")
+    program_dir.replace("controls/TC-01.md", "kind: detective", "kind: detectiv")
+    found = findings(program_dir)
+    assert ("SK010", GOOD_POLICY, 7) in found
+    assert ("SK010", "controls/TC-01.md", 8) in found
+
+
+def test_impossible_date(program_dir: ProgramDir) -> None:
+    program_dir.replace(GOOD_POLICY, "effective: 2026-01-15", "effective: 2026-02-30")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = program.diagnostics
+    assert diag.line == 7
+    assert "not a real calendar date" in diag.message
+
+
+def test_unknown_key_suggests_nearest(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-02.md", "frequency:", "frequncy:")
+    program = load_program(program_dir.root, use_cache=False)
+    unknown = [d for d in program.diagnostics if d.code == "SK011"]
+    assert [(d.path, d.line) for d in unknown] == [("controls/TC-02.md", 6)]
+    assert "did you mean 'frequency'" in unknown[0].hint
+
+
+def test_unknown_nested_key(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-03.md", "    description: Signed review", "    descripton: Signed review")
+    program = load_program(program_dir.root, use_cache=False)
+    unknown = [d for d in program.diagnostics if d.code == "SK011"]
+    assert [(d.path, d.line) for d in unknown] == [("controls/TC-03.md", 12)]
+    assert "did you mean 'description'" in unknown[0].hint
+
+
+def test_duplicate_key(program_dir: ProgramDir) -> None:
+    program_dir.replace(GOOD_POLICY, "owner: Head of Security\n", "owner: Head of Security\nowner: CISO\n")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK009"]
+    assert (diag.path, diag.line) == (GOOD_POLICY, 5)
+    assert "first on line 4" in diag.message
+
+
+def test_non_utf8_bytes_name_the_line(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/latin1.md", "---\nid: POL-L1\ntitle: Caf\xe9\n---\n".encode("latin-1"))
+    assert ("SK002", "policies/latin1.md", 3) in findings(program_dir)
+
+
+def test_byte_order_mark_is_warned_and_read(program_dir: ProgramDir) -> None:
+    text = program_dir.read(GOOD_POLICY)
+    program_dir.write(GOOD_POLICY, b"\xef\xbb\xbf" + text.encode())
+    program = load_program(program_dir.root, use_cache=False)
+    assert [(d.code, d.severity.value) for d in program.diagnostics] == [("SK003", "warning")]
+    assert "POL-ISP" in program.policies
+
+
+def test_crlf_is_warned_and_read(program_dir: ProgramDir) -> None:
+    text = program_dir.read(GOOD_POLICY)
+    program_dir.write(GOOD_POLICY, text.replace("\n", "\r\n").encode())
+    program = load_program(program_dir.root, use_cache=False)
+    assert [(d.code, d.line) for d in program.diagnostics] == [("SK004", 1)]
+    assert program.policies["POL-ISP"].owner == "Head of Security"
+
+
+def test_empty_file(program_dir: ProgramDir) -> None:
+    program_dir.write("controls/EMPTY-01.md", "")
+    program_dir.write("policies/blank-front.md", "---\n---\n# Body\n")
+    found = findings(program_dir)
+    assert ("SK005", "controls/EMPTY-01.md", 1) in found
+    assert ("SK005", "policies/blank-front.md", 2) in found
+
+
+def test_directory_where_file_expected(program_dir: ProgramDir) -> None:
+    (program_dir.root / "controls" / "DIR-01.md").mkdir()
+    assert ("SK001", "controls/DIR-01.md", 1) in findings(program_dir)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file(program_dir: ProgramDir) -> None:
+    path = program_dir.root / GOOD_POLICY
+    path.chmod(0)
+    assert ("SK001", GOOD_POLICY, 1) in findings(program_dir)
+
+
+def test_python_tag_is_refused(program_dir: ProgramDir) -> None:
+    program_dir.replace(GOOD_POLICY, "owner: Head of Security", "owner: !!python/object/apply:os.system ['true']")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK008"]
+    assert (diag.path, diag.line) == (GOOD_POLICY, 4)
+    assert "!!python/object/apply:os.system" in diag.message
+
+
+def test_front_matter_that_is_not_a_mapping(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/list.md", "---\n- a\n- b\n---\n")
+    assert ("SK010", "policies/list.md", 2) in findings(program_dir)
+
+
+def test_missing_config_is_reported_and_rest_still_checked(program_dir: ProgramDir) -> None:
+    (program_dir.root / "soc2kit.yml").unlink()
+    program_dir.replace("controls/TC-01.md", "frequency:", "frequncy:")
+    program = load_program(program_dir.root, use_cache=False)
+    assert not program.config_ok
+    codes = {d.code for d in program.diagnostics}
+    assert {"SK020", "SK011"} <= codes
+
+
+def test_config_yaml_error_points_at_line(program_dir: ProgramDir) -> None:
+    program_dir.write("soc2kit.yml", "organization: X\nsystem: [unclosed\n")
+    program = load_program(program_dir.root, use_cache=False)
+    assert not program.config_ok
+    assert any(d.code == "SK007" and d.path == "soc2kit.yml" for d in program.diagnostics)
+
+
+def test_many_problems_in_one_run(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/bare.md", "no front matter\n")
+    program_dir.write("controls/EMPTY-01.md", "")
+    program_dir.replace("controls/TC-02.md", "frequency:", "frequncy:")
+    codes = sorted({f[0] for f in findings(program_dir)})
+    assert codes[:3] == ["SK005", "SK006", "SK011"]

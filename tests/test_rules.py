@@ -1,0 +1,182 @@
+"""Every rule fires on a real mistake in real files, at the right file and line."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from soc2kit.program import load_program
+from soc2kit.rules.registry import RULES, Severity
+from tests.conftest import CONTROL, POLICY, ProgramDir
+
+
+def codes_at(program_dir: ProgramDir, **kwargs: object) -> list[tuple[str, str, int]]:
+    program = load_program(program_dir.root, use_cache=False, **kwargs)  # type: ignore[arg-type]
+    return [(d.code, d.path, d.line) for d in program.diagnostics]
+
+
+def test_duplicate_ids_case_insensitive(program_dir: ProgramDir) -> None:
+    program_dir.write("controls/TC-01-copy.md", program_dir.read("controls/TC-01.md"))
+    program_dir.write("controls/tc-02-lower.md", program_dir.read("controls/TC-02.md").replace("id: TC-02", "id: TC-02", 1))
+    program_dir.write("policies/isp-again.md", POLICY.format(id="POL-ISP", title="Again"))
+    found = codes_at(program_dir)
+    assert ("SK101", "controls/TC-01.md", 2) in found or ("SK101", "controls/TC-01-copy.md", 2) in found
+    assert ("SK101", "policies/isp-again.md", 2) in found
+
+
+def test_duplicate_id_differing_only_in_case(program_dir: ProgramDir) -> None:
+    program_dir.write("evidence/TC-01/q1-again.yaml", program_dir.read("evidence/TC-01/q1.yaml").replace("EV-TC-01-2026Q1", "EV-tc-01-2026q1"))
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK101"]
+    assert "up to case" in diag.message
+
+
+def test_unknown_criterion_suggests_nearest(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-02.md", "criteria: [", "criteria: [CC6.9, ")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK102"]
+    assert (diag.path, diag.line) == ("controls/TC-02.md", 5)
+    assert "CC6.9" in diag.message
+    assert "did you mean 'CC6." in diag.hint
+
+
+def test_unknown_policy_reference(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-03.md", "policies: [POL-ISP]", "policies: [POL-ISP, POL-ISQ]")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK103"]
+    assert (diag.path, diag.line) == ("controls/TC-03.md", 6)
+    assert "did you mean 'POL-ISP'" in diag.hint
+
+
+def test_evidence_for_unknown_control_and_requirement(program_dir: ProgramDir) -> None:
+    program_dir.replace("evidence/TC-01/q1.yaml", "control: TC-01", "control: TC-99")
+    program_dir.replace("evidence/TC-02/q1.yaml", "requirement: review", "requirement: reviews")
+    found = codes_at(program_dir)
+    assert ("SK104", "evidence/TC-01/q1.yaml", 2) in found
+    assert ("SK105", "evidence/TC-02/q1.yaml", 3) in found
+
+
+def test_broad_control_warns(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-01.md", "criteria: [", "criteria: [CC9.1, ")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK106"]
+    assert diag.severity is Severity.WARNING
+
+
+def test_uncovered_criterion_is_the_gate(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.1, CC9.2]", "criteria: [CC9.1]")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = [d for d in program.diagnostics if d.code == "SK201"]
+    assert diag.severity is Severity.ERROR
+    assert "CC9.2" in diag.message
+    assert (diag.path, diag.line) == ("soc2kit.yml", 7)
+
+
+def test_out_of_scope_category_needs_no_controls_but_in_scope_does(program_dir: ProgramDir) -> None:
+    program_dir.replace("soc2kit.yml", "categories: [security]", "categories: [security, availability]")
+    found = [f for f in codes_at(program_dir) if f[0] == "SK201"]
+    assert len(found) == 3  # A1.1, A1.2, A1.3
+
+
+def test_exclusions_need_a_reason_and_a_real_criterion(program_dir: ProgramDir) -> None:
+    program_dir.replace(
+        "soc2kit.yml",
+        "categories: [security]",
+        "categories: [security]\n  exclusions:\n    - criterion: CC6.4\n    - criterion: CC6.44\n      reason: typo",
+    )
+    found = codes_at(program_dir)
+    assert ("SK202", "soc2kit.yml", 9) in found
+    assert ("SK203", "soc2kit.yml", 10) in found
+
+
+def test_excluded_criterion_is_not_required(program_dir: ProgramDir) -> None:
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.1, CC9.2]", "criteria: [CC9.1]")
+    program_dir.replace(
+        "soc2kit.yml", "categories: [security]", "categories: [security]\n  exclusions:\n    - {criterion: CC9.2, reason: No vendors.}"
+    )
+    assert [f for f in codes_at(program_dir) if f[0] == "SK201"] == []
+
+
+def test_control_without_policy_and_out_of_scope(program_dir: ProgramDir) -> None:
+    program_dir.write(
+        "controls/AV-01.md",
+        CONTROL.format(id="AV-01", criteria="A1.2").replace("policies: [POL-ISP]", "policies: []"),
+    )
+    found = codes_at(program_dir)
+    assert ("SK204", "controls/AV-01.md", 2) in found
+    assert ("SK205", "controls/AV-01.md", 5) in found
+
+
+def test_control_sections_required(program_dir: ProgramDir) -> None:
+    text = program_dir.read("controls/TC-04.md")
+    program_dir.write("controls/TC-04.md", text.split("## Test procedure")[0] + "## Test procedure\n\n")
+    program_dir.write("controls/TC-05.md", program_dir.read("controls/TC-05.md").replace("## Description", "## Summary"))
+    found = codes_at(program_dir)
+    assert ("SK012", "controls/TC-04.md", 21) in found
+    assert ("SK012", "controls/TC-05.md", 13) in found
+
+
+def test_policy_sections_warned(program_dir: ProgramDir) -> None:
+    program_dir.replace("policies/information-security.md", "## Enforcement", "## Consequences")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = program.diagnostics
+    assert (diag.code, diag.severity) == ("SK013", Severity.WARNING)
+    assert "Enforcement" in diag.message
+
+
+def test_approved_policy_without_approver(program_dir: ProgramDir) -> None:
+    program_dir.replace("policies/information-security.md", "approver: CTO\n", "")
+    assert ("SK301", "policies/information-security.md", 5) in codes_at(program_dir)
+
+
+def test_review_overdue_depends_on_today(program_dir: ProgramDir) -> None:
+    assert not [f for f in codes_at(program_dir, today=date(2027, 1, 10)) if f[0] == "SK302"]
+    assert ("SK302", "policies/information-security.md", 9) in codes_at(program_dir, today=date(2027, 1, 11))
+
+
+def test_policy_without_controls(program_dir: ProgramDir) -> None:
+    program_dir.write("policies/backup.md", POLICY.format(id="POL-BAK", title="Backup Policy"))
+    assert ("SK303", "policies/backup.md", 2) in codes_at(program_dir)
+
+
+def test_evidence_file_missing_changed_and_escaping(program_dir: ProgramDir, tmp_path: Path) -> None:
+    program_dir.replace("evidence/TC-02/q1.yaml", "../TC-01/q1-review.txt", "missing.txt")
+    program_dir.replace("evidence/TC-03/q1.yaml", "../TC-01/q1-review.txt", "../../../outside.txt")
+    program_dir.replace("evidence/TC-05/q1.yaml", "../TC-01/q1-review.txt", "/etc/passwd")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("x")
+    (program_dir.root / "evidence/TC-04/link.txt").symlink_to(outside)
+    program_dir.replace("evidence/TC-04/q1.yaml", "../TC-01/q1-review.txt", "link.txt")
+    program_dir.write("evidence/TC-01/q1-review.txt", "reviewed by mallory\n")
+    found = codes_at(program_dir)
+    assert ("SK401", "evidence/TC-02/q1.yaml", 9) in found
+    assert ("SK404", "evidence/TC-03/q1.yaml", 9) in found
+    assert ("SK404", "evidence/TC-04/q1.yaml", 9) in found
+    assert ("SK404", "evidence/TC-05/q1.yaml", 9) in found
+    assert ("SK402", "evidence/TC-01/q1.yaml", 10) in found
+
+
+def test_control_without_evidence_warns(program_dir: ProgramDir) -> None:
+    (program_dir.root / "evidence/TC-03/q1.yaml").unlink()
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = program.diagnostics
+    assert (diag.code, diag.path, diag.line, diag.severity) == ("SK403", "controls/TC-03.md", 10, Severity.WARNING)
+
+
+def test_severity_overrides_by_code_and_name(program_dir: ProgramDir) -> None:
+    (program_dir.root / "evidence/TC-03/q1.yaml").unlink()
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.1, CC9.2]", "criteria: [CC9.1]")
+    program_dir.write(
+        "soc2kit.yml", program_dir.read("soc2kit.yml") + "rules:\n  SK403: error\n  uncovered-criterion: off\n  no-such-rule: off\n"
+    )
+    program = load_program(program_dir.root, use_cache=False)
+    found = {(d.code, d.severity) for d in program.diagnostics}
+    assert found == {("SK403", Severity.ERROR), ("SK021", Severity.WARNING)}
+
+
+def test_every_rule_is_documented_with_a_fix() -> None:
+    for code, rule in RULES.items():
+        assert code == rule.code
+        assert rule.summary.endswith(".")
+        assert rule.fix
+    assert len({rule.name for rule in RULES.values()}) == len(RULES)
