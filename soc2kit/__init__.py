@@ -40,7 +40,24 @@ _EXPORTS = {
     "UsageError": "soc2kit.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "RULES",
+    "Catalog",
+    "ConfigError",
+    "Control",
+    "Criterion",
+    "Diagnostic",
+    "EvidenceRecord",
+    "EvidenceRequirement",
+    "Policy",
+    "Program",
+    "ProgramConfig",
+    "Severity",
+    "Soc2kitError",
+    "UsageError",
+    "__version__",
+    "load_program",
+]
 
 if TYPE_CHECKING:
     from soc2kit.diagnostics import Diagnostic

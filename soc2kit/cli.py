@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,12 +16,13 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class _Group(click.Group):
-    def main(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         """Turn every soc2kit error into one `soc2kit: error: ...` line with exit 2, never a traceback."""
         from soc2kit.errors import Soc2kitError
 
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            kwargs["standalone_mode"] = False
+            return super().main(*args, **kwargs)
         except click.exceptions.Abort:
             click.echo("soc2kit: aborted", err=True)
             sys.exit(130)
@@ -43,10 +45,16 @@ def main() -> None:
 @main.command()
 @click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True,
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github", "sarif"]),
+    default="text",
+    show_default=True,
     help="text for people, json for tools, github for workflow annotations, sarif for code scanning.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file instead of stdout."
+)
 @click.option("--no-cache", is_flag=True, help="Read every file again instead of reusing .soc2kit-cache/.")
 def check(path: Path, output_format: str, output: Path | None, no_cache: bool) -> None:
     """Check the program in PATH: every problem in one run, exit 1 on any error."""

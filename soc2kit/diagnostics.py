@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from soc2kit.rules.registry import RULES, Rule, Severity
 
@@ -65,9 +66,7 @@ class Summary:
         def plural(n: int, word: str) -> str:
             return f"{n} {word}{'' if n == 1 else 's'}"
 
-        found = ", ".join(
-            (plural(self.errors, "error"), plural(self.warnings, "warning"), plural(self.infos, "note"))
-        )
+        found = ", ".join((plural(self.errors, "error"), plural(self.warnings, "warning"), plural(self.infos, "note")))
         verdict = "failed" if self.errors else "passed"
         return f"soc2kit check {verdict}: {found} in {plural(self.documents, 'document')}."
 
@@ -191,7 +190,7 @@ def format_sarif(diagnostics: Sequence[Diagnostic], *, version: str) -> str:
 
 
 class _Paint:
-    _CODES = {"bold": "1", "dim": "2", "red": "31", "yellow": "33", "blue": "34"}
+    _CODES: ClassVar[dict[str, str]] = {"bold": "1", "dim": "2", "red": "31", "yellow": "33", "blue": "34"}
 
     def __init__(self, *, enabled: bool) -> None:
         self.enabled = enabled

@@ -154,7 +154,9 @@ class Document:
     def sections(self) -> dict[str, Section]:
         """Level-2 Markdown sections of the body, by lower-cased title."""
         found: dict[str, Section] = {}
-        title, start, lines = None, 0, []
+        title: str | None = None
+        start = 0
+        lines: list[str] = []
         fence = False
         for offset, raw in enumerate(self.body.split("\n")):
             if raw.startswith(("```", "~~~")):
@@ -222,9 +224,7 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
     if not _FENCE.match(first):
-        doc.diagnostics.append(
-            diagnostic("SK006", doc.path, 1, "has no front-matter: the first line must be `---`")
-        )
+        doc.diagnostics.append(diagnostic("SK006", doc.path, 1, "has no front-matter: the first line must be `---`"))
         return
     close = _CLOSE.search(text, first_end + 1) if first_end >= 0 else None
     if close is None:

@@ -166,7 +166,7 @@ class Exclusion(Model):
 
 
 class Scope(Model):
-    categories: list[Category] = Field(default_factory=lambda: ["security"], description="Security is always in scope.")
+    categories: list[Category] = Field(default_factory=lambda: list[Category](["security"]), description="Security is always in scope.")
     exclusions: list[Exclusion] = Field(default_factory=list)
 
     @model_validator(mode="after")

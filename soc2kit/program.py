@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,9 @@ def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = Non
     base = base.resolve()
     cache = Cache.open(base) if use_cache else Cache.disabled()
     config_doc, config = _load_config(base)
-    program = Program(root=base, config=config or _FALLBACK_CONFIG, catalog=_FALLBACK_CATALOG, config_ok=config is not None, _cache=cache)
+    program = Program(
+        root=base, config=config or _FALLBACK_CONFIG, catalog=_FALLBACK_CATALOG, config_ok=config is not None, _cache=cache
+    )
     if today is not None:
         program.today = today
     try:
@@ -223,7 +225,8 @@ def _read_cached(root: Path, relpath: str, kind: str, markdown: bool, cache: Cac
 
 
 def _register(program: Program, doc: Document, model: Any) -> None:
-    table: dict[str, Any] = {"policy": program.policies, "control": program.controls, "evidence": program.evidence}[doc.kind]
+    tables: dict[str, dict[str, Any]] = {"policy": program.policies, "control": program.controls, "evidence": program.evidence}
+    table = tables[doc.kind]
     # A duplicate keeps the first one read; rule SK101 reports the second.
     if model.id not in table:
         table[model.id] = model
@@ -254,17 +257,20 @@ def _apply_severities(found: list[Diagnostic], program: Program) -> list[Diagnos
         rule = find_rule(key)
         if rule is None:
             found.append(
-                diagnostic("SK021", CONFIG_FILE, program.documents[CONFIG_FILE].line_of("rules", key), f"no rule is called '{key}'")
+                diagnostic(
+                    "SK021", CONFIG_FILE, program.documents[CONFIG_FILE].line_of("rules", key), f"no rule is called '{key}'"
+                )
             )
         else:
             settings[rule.code] = setting
     result = []
     for diag in found:
-        setting = settings.get(diag.code)
-        if setting == "off":
+        override = settings.get(diag.code)
+        if override == "off":
             continue
-        if setting is not None and setting != diag.severity.value:
-            diag = Diagnostic(diag.code, diag.path, diag.line, diag.message, diag.hint, Severity(setting))
-        result.append(diag)
+        if override is not None and override != diag.severity.value:
+            result.append(replace(diag, severity=Severity(override)))
+        else:
+            result.append(diag)
     result.sort(key=Diagnostic.sort_key)
     return result

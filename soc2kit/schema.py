@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from soc2kit.cache import atomic_write_bytes
 from soc2kit.models import Catalog, Control, EvidenceRecord, Policy, ProgramConfig
 
-SCHEMA_MODELS = {
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "soc2kit-config": ProgramConfig,
     "policy": Policy,
     "control": Control,
@@ -21,7 +23,7 @@ def render_schemas() -> dict[str, str]:
     """File name -> JSON text, for every format."""
     rendered = {}
     for name, model in SCHEMA_MODELS.items():
-        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"soc2kit/{name}.schema.json"}
+        schema: dict[str, object] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"soc2kit/{name}.schema.json"}
         schema.update(model.model_json_schema(mode="validation"))
         rendered[f"{name}.schema.json"] = json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
     return rendered

@@ -45,10 +45,20 @@ def _diagnose(doc: Document, model: type[BaseModel], error: Any) -> Diagnostic:
         hint = f"write it like '{example}'" if example else f"it must match {pattern}"
         return diagnostic("SK010", doc.path, line, f"'{where}' has the wrong form: {shown}", hint)
     if kind == "literal_error":
-        return diagnostic("SK010", doc.path, line, f"'{where}' is {shown}; expected {error['ctx']['expected']}", _closest(value, error["ctx"]["expected"]))
+        return diagnostic(
+            "SK010",
+            doc.path,
+            line,
+            f"'{where}' is {shown}; expected {error['ctx']['expected']}",
+            _closest(value, error["ctx"]["expected"]),
+        )
     if kind == "string_type" and isinstance(value, (int, float, bool)):
         return diagnostic(
-            "SK010", doc.path, line, f"'{where}' must be text, but YAML read {shown} as a {type(value).__name__}", f'quote it: "{value}"'
+            "SK010",
+            doc.path,
+            line,
+            f"'{where}' must be text, but YAML read {shown} as a {type(value).__name__}",
+            f'quote it: "{value}"',
         )
     message = error["msg"].removeprefix("Value error, ")
     return diagnostic("SK010", doc.path, line, f"'{where}': {message} (got {shown})" if shown else f"'{where}': {message}")

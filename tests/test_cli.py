@@ -22,7 +22,7 @@ def test_text_report_groups_by_file_with_hints(program_dir: ProgramDir) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "controls/TC-02.md"
-    assert lines[1].split() [:3] == ["5", "error", "SK102"]
+    assert lines[1].split()[:3] == ["5", "error", "SK102"]
     assert "hint: did you mean" in lines[2]
     assert lines[-1].startswith("soc2kit check failed: 2 errors")
     assert "Traceback" not in result.stderr

@@ -37,7 +37,8 @@ def test_unterminated_front_matter(program_dir: ProgramDir) -> None:
 def test_yaml_syntax_error_points_at_line(program_dir: ProgramDir) -> None:
     program_dir.write("policies/broken.md", '---\nid: POL-BROKEN\ntitle: "unclosed\nowner: x\n---\n')
     codes = [f for f in findings(program_dir) if f[1] == "policies/broken.md"]
-    assert codes and codes[0][0] == "SK007"
+    assert codes
+    assert codes[0][0] == "SK007"
     assert codes[0][2] in (3, 4, 5)
 
 

@@ -25,7 +25,9 @@ def test_duplicate_ids_case_insensitive(program_dir: ProgramDir) -> None:
 
 
 def test_duplicate_id_differing_only_in_case(program_dir: ProgramDir) -> None:
-    program_dir.write("evidence/TC-01/q1-again.yaml", program_dir.read("evidence/TC-01/q1.yaml").replace("EV-TC-01-2026Q1", "EV-tc-01-2026q1"))
+    program_dir.write(
+        "evidence/TC-01/q1-again.yaml", program_dir.read("evidence/TC-01/q1.yaml").replace("EV-TC-01-2026Q1", "EV-tc-01-2026q1")
+    )
     program = load_program(program_dir.root, use_cache=False)
     [diag] = [d for d in program.diagnostics if d.code == "SK101"]
     assert "up to case" in diag.message
@@ -92,7 +94,9 @@ def test_exclusions_need_a_reason_and_a_real_criterion(program_dir: ProgramDir) 
 def test_excluded_criterion_is_not_required(program_dir: ProgramDir) -> None:
     program_dir.replace("controls/TC-09.md", "criteria: [CC9.1, CC9.2]", "criteria: [CC9.1]")
     program_dir.replace(
-        "soc2kit.yml", "categories: [security]", "categories: [security]\n  exclusions:\n    - {criterion: CC9.2, reason: No vendors.}"
+        "soc2kit.yml",
+        "categories: [security]",
+        "categories: [security]\n  exclusions:\n    - {criterion: CC9.2, reason: No vendors.}",
     )
     assert [f for f in codes_at(program_dir) if f[0] == "SK201"] == []
 
@@ -167,7 +171,8 @@ def test_severity_overrides_by_code_and_name(program_dir: ProgramDir) -> None:
     (program_dir.root / "evidence/TC-03/q1.yaml").unlink()
     program_dir.replace("controls/TC-09.md", "criteria: [CC9.1, CC9.2]", "criteria: [CC9.1]")
     program_dir.write(
-        "soc2kit.yml", program_dir.read("soc2kit.yml") + "rules:\n  SK403: error\n  uncovered-criterion: off\n  no-such-rule: off\n"
+        "soc2kit.yml",
+        program_dir.read("soc2kit.yml") + "rules:\n  SK403: error\n  uncovered-criterion: off\n  no-such-rule: off\n",
     )
     program = load_program(program_dir.root, use_cache=False)
     found = {(d.code, d.severity) for d in program.diagnostics}

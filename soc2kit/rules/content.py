@@ -29,6 +29,4 @@ def check(program: Program) -> Iterator[Diagnostic]:
         sections = doc.sections()
         missing = [title for title in POLICY_SECTIONS if title.lower() not in sections]
         if missing:
-            yield diagnostic(
-                "SK013", doc.path, doc.body_line, f"policy {policy.id} lacks section(s): {', '.join(missing)}"
-            )
+            yield diagnostic("SK013", doc.path, doc.body_line, f"policy {policy.id} lacks section(s): {', '.join(missing)}")

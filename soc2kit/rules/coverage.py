@@ -26,7 +26,9 @@ def check(program: Program) -> Iterator[Diagnostic]:
         criteria = program.criteria_of(control)
         if criteria and not any(program.in_scope(c) and c.id not in excluded for c in criteria):
             yield diagnostic(
-                "SK205", doc.path, doc.line_of("criteria"),
+                "SK205",
+                doc.path,
+                doc.line_of("criteria"),
                 f"control {control.id} maps only to criteria out of scope or excluded ({', '.join(c.id for c in criteria)})",
             )
 
@@ -40,7 +42,9 @@ def _uncovered(program: Program) -> Iterator[Diagnostic]:
         index = categories.index(criterion.category) if criterion.category in categories else None
         line = config_doc.line_of("scope", "categories", index) if index is not None else config_doc.line_of("scope")
         yield diagnostic(
-            "SK201", CONFIG, line,
+            "SK201",
+            CONFIG,
+            line,
             f"criterion {criterion.id} ({criterion.title}) is in scope ({criterion.category}) but no control maps to it",
             f"map a control to {criterion.id}, or add it to scope.exclusions with a reason",
         )
@@ -53,12 +57,16 @@ def _exclusions(program: Program) -> Iterator[Diagnostic]:
         if program.catalog.criterion(exclusion.criterion) is None:
             close = difflib.get_close_matches(exclusion.criterion.upper(), ids, n=1, cutoff=0.6)
             yield diagnostic(
-                "SK203", CONFIG, config_doc.line_of("scope", "exclusions", index, "criterion"),
+                "SK203",
+                CONFIG,
+                config_doc.line_of("scope", "exclusions", index, "criterion"),
                 f"exclusion names '{exclusion.criterion}', which is not in the catalog",
                 f"did you mean '{close[0]}'?" if close else "",
             )
         if not exclusion.reason.strip():
             yield diagnostic(
-                "SK202", CONFIG, config_doc.line_of("scope", "exclusions", index),
+                "SK202",
+                CONFIG,
+                config_doc.line_of("scope", "exclusions", index),
                 f"exclusion of {exclusion.criterion} gives no reason",
             )

@@ -29,7 +29,9 @@ def check(program: Program) -> Iterator[Diagnostic]:
             actual = program.evidence_sha256(relpath)
             if actual != item.sha256:
                 yield diagnostic(
-                    "SK402", doc.path, doc.line_of("files", index, "sha256"),
+                    "SK402",
+                    doc.path,
+                    doc.line_of("files", index, "sha256"),
                     f"evidence file '{relpath}' has sha256 {actual[:12]}..., the record says {item.sha256[:12]}...",
                 )
     for control in program.controls.values():

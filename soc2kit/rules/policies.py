@@ -22,7 +22,9 @@ def check(program: Program) -> Iterator[Diagnostic]:
         if due < program.today:
             reviewed = policy.last_reviewed or policy.effective
             yield diagnostic(
-                "SK302", doc.path, doc.line_of("last_reviewed") if policy.last_reviewed else doc.line_of("effective"),
+                "SK302",
+                doc.path,
+                doc.line_of("last_reviewed") if policy.last_reviewed else doc.line_of("effective"),
                 f"policy {policy.id} was due for review on {due} (last reviewed {reviewed}, every {policy.review_every})",
             )
         if policy.status == "approved" and not program.controls_by_policy.get(policy.id):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
@@ -24,33 +24,46 @@ def check(program: Program) -> Iterator[Diagnostic]:
                 close = difflib.get_close_matches(criterion_id.upper(), criteria, n=1, cutoff=0.6)
                 hint = f"did you mean '{close[0]}'?" if close else "criterion IDs look like CC6.1, A1.2, P4.3"
                 yield diagnostic(
-                    "SK102", doc.path, doc.line_of("criteria", index),
-                    f"control {control.id} maps to '{criterion_id}', which is not in the {program.catalog.name} catalog", hint,
+                    "SK102",
+                    doc.path,
+                    doc.line_of("criteria", index),
+                    f"control {control.id} maps to '{criterion_id}', which is not in the {program.catalog.name} catalog",
+                    hint,
                 )
         for index, policy_id in enumerate(control.policies):
             if policy_id not in program.policies:
                 yield diagnostic(
-                    "SK103", doc.path, doc.line_of("policies", index),
-                    f"control {control.id} names policy '{policy_id}', which does not exist", _suggest(policy_id, program.policies),
+                    "SK103",
+                    doc.path,
+                    doc.line_of("policies", index),
+                    f"control {control.id} names policy '{policy_id}', which does not exist",
+                    _suggest(policy_id, program.policies),
                 )
         if len(set(control.criteria)) > MAX_CRITERIA_PER_CONTROL:
             yield diagnostic(
-                "SK106", doc.path, doc.line_of("criteria"),
+                "SK106",
+                doc.path,
+                doc.line_of("criteria"),
                 f"control {control.id} maps to {len(set(control.criteria))} criteria (more than {MAX_CRITERIA_PER_CONTROL})",
             )
     for record in program.evidence.values():
         doc = program.source("evidence", record.id)
-        control = program.controls.get(record.control)
-        if control is None:
+        owner = program.controls.get(record.control)
+        if owner is None:
             yield diagnostic(
-                "SK104", doc.path, doc.line_of("control"),
-                f"evidence {record.id} is for control '{record.control}', which does not exist", _suggest(record.control, program.controls),
+                "SK104",
+                doc.path,
+                doc.line_of("control"),
+                f"evidence {record.id} is for control '{record.control}', which does not exist",
+                _suggest(record.control, program.controls),
             )
-        elif control.requirement(record.requirement) is None:
-            known = ", ".join(r.id for r in control.evidence) or "none defined"
+        elif owner.requirement(record.requirement) is None:
+            known = ", ".join(r.id for r in owner.evidence) or "none defined"
             yield diagnostic(
-                "SK105", doc.path, doc.line_of("requirement"),
-                f"evidence {record.id}: control {control.id} has no requirement '{record.requirement}'",
+                "SK105",
+                doc.path,
+                doc.line_of("requirement"),
+                f"evidence {record.id}: control {owner.id} has no requirement '{record.requirement}'",
                 f"its requirements: {known}",
             )
 
@@ -69,11 +82,13 @@ def _duplicate_ids(program: Program) -> Iterator[Diagnostic]:
         other_id, other_path, other_line = seen
         same = "the same ID" if other_id == entity_id else f"the same ID up to case ('{other_id}')"
         yield diagnostic(
-            "SK101", doc.path, doc.line_of("id"),
+            "SK101",
+            doc.path,
+            doc.line_of("id"),
             f"{doc.kind} ID '{entity_id}' has {same} as {other_path}:{other_line}",
         )
 
 
-def _suggest(name: str, known: dict[str, object]) -> str:
+def _suggest(name: str, known: Mapping[str, object]) -> str:
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
