@@ -166,7 +166,9 @@ class Exclusion(Model):
 
 
 class Scope(Model):
-    categories: list[Category] = Field(default_factory=lambda: list[Category](["security"]), description="Security is always in scope.")
+    categories: list[Category] = Field(
+        default_factory=lambda: list[Category](["security"]), description="Security is always in scope."
+    )
     exclusions: list[Exclusion] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -176,7 +178,12 @@ class Scope(Model):
         return self
 
 
-RuleSetting = Literal["error", "warning", "info", "off"]
+def _off_is_not_false(value: object) -> object:
+    # YAML 1.1 reads a bare `off` as false; in a rule setting it can only mean "off".
+    return "off" if value is False else value
+
+
+RuleSetting = Annotated[Literal["error", "warning", "info", "off"], BeforeValidator(_off_is_not_false)]
 
 
 class ProgramConfig(Model):

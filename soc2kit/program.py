@@ -60,6 +60,8 @@ class Program:
     controls_by_criterion: dict[str, list[Control]] = field(default_factory=dict)
     controls_by_policy: dict[str, list[Control]] = field(default_factory=dict)
     evidence_by_control: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
+    invalid_ids: set[tuple[str, str]] = field(default_factory=set)
+    """(kind, id) of documents that were read but failed validation: references to them are not reported again."""
     _sources: dict[tuple[str, str], Document] = field(default_factory=dict, repr=False)
     _cache: Cache = field(default_factory=Cache.disabled, repr=False)
 
@@ -114,7 +116,7 @@ def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = Non
     """
     base = Path(root)
     if not base.is_dir():
-        raise ConfigError("is not a folder", path=base)
+        raise ConfigError("is not a folder" if base.exists() else "does not exist", path=base)
     base = base.resolve()
     cache = Cache.open(base) if use_cache else Cache.disabled()
     config_doc, config = _load_config(base)
@@ -138,6 +140,8 @@ def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = Non
         program.documents[relpath] = doc
         if model is not None:
             _register(program, doc, model)
+        elif doc.data is not None and isinstance(doc.data.get("id"), str):
+            program.invalid_ids.add((kind, doc.data["id"]))
     cache.prune(live)
     _index(program)
 

@@ -62,7 +62,9 @@ def validate_init(options: InitOptions, *, today: date) -> InitOptions:
     """Check the options before anything is written; fill the defaults. Raises UsageError."""
     unknown = [c for c in options.categories if c not in CATEGORIES]
     if unknown:
-        raise UsageError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; choose from {', '.join(CATEGORIES)}")
+        raise UsageError(
+            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; choose from {', '.join(CATEGORIES)}"
+        )
     categories = tuple(dict.fromkeys(("security", *options.categories)))
     if options.audit_type == "type1":
         if options.period_start or options.period_end:
@@ -209,7 +211,9 @@ def _require_git_identity(target: Path) -> None:
     for key in ("user.name", "user.email"):
         found = subprocess.run(["git", "config", key], capture_output=True, text=True, check=False, cwd=_existing_parent(target))
         if found.returncode != 0 or not found.stdout.strip():
-            raise UsageError(f"git has no {key} set, so the first commit cannot be made; set it (git config --global {key} ...) or pass --no-git")
+            raise UsageError(
+                f"git has no {key} set, so the first commit cannot be made; set it (git config --global {key} ...) or pass --no-git"
+            )
 
 
 def _existing_parent(path: Path) -> Path:
@@ -224,7 +228,9 @@ def _first_commit(target: Path, options: InitOptions) -> str:
     repo = git.Repo(target) if (target / ".git").exists() else git.Repo.init(target, initial_branch="main")
     paths = [p for p in (*PROGRAM_PARTS, ".gitignore") if (target / p).exists()]
     repo.index.add(paths)
-    commit = repo.index.commit(f"Start the SOC 2 program for {options.organization}\n\nCreated by soc2kit init from the starter program.")
+    commit = repo.index.commit(
+        f"Start the SOC 2 program for {options.organization}\n\nCreated by soc2kit init from the starter program."
+    )
     return str(commit.hexsha)
 
 

@@ -23,7 +23,10 @@ def render_schemas() -> dict[str, str]:
     """File name -> JSON text, for every format."""
     rendered = {}
     for name, model in SCHEMA_MODELS.items():
-        schema: dict[str, object] = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"soc2kit/{name}.schema.json"}
+        schema: dict[str, object] = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"soc2kit/{name}.schema.json",
+        }
         schema.update(model.model_json_schema(mode="validation"))
         rendered[f"{name}.schema.json"] = json.dumps(schema, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
     return rendered

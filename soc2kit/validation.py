@@ -36,7 +36,7 @@ def _diagnose(doc: Document, model: type[BaseModel], error: Any) -> Diagnostic:
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
         return diagnostic("SK011", doc.path, line, f"unknown key '{where}'", hint)
     if kind == "missing":
-        return diagnostic("SK010", doc.path, line, f"required key '{where}' is missing")
+        return diagnostic("SK010", doc.path, line, f"required key '{where}' is missing", f"add `{loc[-1]}:` here")
     value = error.get("input")
     shown = _show(value)
     if kind == "string_pattern_mismatch":

@@ -12,37 +12,40 @@ from tests.conftest import ProgramDir, run_cli
 def test_clean_program_exits_zero(program_dir: ProgramDir) -> None:
     result = program_dir.check()
     assert result.returncode == 0, result.stdout
-    assert "soc2kit check passed: 0 errors, 0 warnings, 0 notes in 13 documents." in result.stdout
+    assert "soc2kit check passed: 0 errors, 0 warnings, 0 notes in 20 documents." in result.stdout
 
 
 def test_text_report_groups_by_file_with_hints(program_dir: ProgramDir) -> None:
-    program_dir.replace("controls/TC-02.md", "criteria: [", "criteria: [CC6.9, ")
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.2, CC6.9]")
     program_dir.replace("controls/TC-02.md", "frequency:", "frequncy:")
     result = program_dir.check()
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "controls/TC-02.md"
-    assert lines[1].split()[:3] == ["5", "error", "SK102"]
-    assert "hint: did you mean" in lines[2]
-    assert lines[-1].startswith("soc2kit check failed: 2 errors")
+    assert lines[1].split()[:3] == ["2", "error", "SK010"]
+    assert lines[3].split()[:3] == ["7", "error", "SK011"]
+    assert "hint: did you mean 'frequency'?" in lines[4]
+    assert lines[6] == "controls/TC-09.md"
+    assert lines[7].split()[:3] == ["5", "error", "SK102"]
+    assert lines[-1].startswith("soc2kit check failed: 7 errors")  # TC-02 is invalid: its four criteria are uncovered
     assert "Traceback" not in result.stderr
 
 
 def test_json_shape_is_stable(program_dir: ProgramDir) -> None:
-    program_dir.replace("controls/TC-09.md", "criteria: [CC9.1, CC9.2]", "criteria: [CC9.1]")
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.1]")
     code, report = program_dir.check_json()
     assert code == 1
     assert set(report) == {"version", "tool", "summary", "diagnostics"}
     assert report["version"] == 1
     assert report["tool"] == {"name": "soc2kit", "version": __version__}
-    assert report["summary"] == {"passed": False, "errors": 1, "warnings": 0, "infos": 0, "documents": 13}
+    assert report["summary"] == {"passed": False, "errors": 1, "warnings": 0, "infos": 0, "documents": 20}
     [diag] = report["diagnostics"]
     assert diag == {
         "code": "SK201",
         "rule": "uncovered-criterion",
         "severity": "error",
         "path": "soc2kit.yml",
-        "line": 7,
+        "line": 8,
         "message": diag["message"],
         "hint": diag["hint"],
     }
@@ -50,15 +53,15 @@ def test_json_shape_is_stable(program_dir: ProgramDir) -> None:
 
 
 def test_github_annotations(program_dir: ProgramDir) -> None:
-    program_dir.replace("controls/TC-02.md", "criteria: [", "criteria: [CC6.9, ")
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.2, CC6.9]")
     result = program_dir.check("--format", "github")
     first = result.stdout.splitlines()[0]
-    assert first.startswith("::error file=controls/TC-02.md,line=5,title=SK102 unknown-criterion::")
+    assert first.startswith("::error file=controls/TC-09.md,line=5,title=SK102 unknown-criterion::")
     assert "%0A" in first  # the hint on a second annotation line
 
 
 def test_sarif_is_2_1_0_with_rule_metadata(program_dir: ProgramDir, tmp_path: Path) -> None:
-    program_dir.replace("controls/TC-02.md", "criteria: [", "criteria: [CC6.9, ")
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.2, CC6.9]")
     out = tmp_path / "report.sarif"
     result = program_dir.check("--format", "sarif", "-o", str(out))
     assert result.returncode == 1
@@ -70,7 +73,7 @@ def test_sarif_is_2_1_0_with_rule_metadata(program_dir: ProgramDir, tmp_path: Pa
     assert res["ruleId"] == "SK102"
     assert rule_ids[res["ruleIndex"]] == "SK102"
     assert res["locations"][0]["physicalLocation"]["region"]["startLine"] == 5
-    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "controls/TC-02.md"
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "controls/TC-09.md"
 
 
 def test_unusable_config_exits_two(program_dir: ProgramDir) -> None:
@@ -101,12 +104,12 @@ def test_version() -> None:
 
 
 def test_warm_cache_gives_the_same_report(program_dir: ProgramDir) -> None:
-    program_dir.replace("controls/TC-02.md", "criteria: [", "criteria: [CC6.9, ")
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.2, CC6.9]")
     cold = run_cli("check", str(program_dir.root), "--format", "json")
     assert (program_dir.root / ".soc2kit-cache" / ".gitignore").is_file()
     warm = run_cli("check", str(program_dir.root), "--format", "json")
     assert cold.stdout == warm.stdout
-    program_dir.replace("controls/TC-02.md", "CC6.9, ", "")
+    program_dir.replace("controls/TC-09.md", ", CC6.9", "")
     fixed = run_cli("check", str(program_dir.root), "--format", "json")
     assert json.loads(fixed.stdout)["summary"]["errors"] == 0
 

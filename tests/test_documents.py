@@ -46,7 +46,7 @@ def test_wrong_type_names_key_line_and_suggests_quoting(program_dir: ProgramDir)
     program_dir.replace(GOOD_POLICY, 'version: "1.0"', "version: 1.0")
     program = load_program(program_dir.root, use_cache=False)
     [diag] = program.diagnostics
-    assert (diag.code, diag.path, diag.line) == ("SK010", GOOD_POLICY, 6)
+    assert (diag.code, diag.path, diag.line) == ("SK010", GOOD_POLICY, 7)
     assert "quote it" in diag.hint
 
 
@@ -54,15 +54,16 @@ def test_strict_iso_dates(program_dir: ProgramDir) -> None:
     program_dir.replace(GOOD_POLICY, "effective: 2026-01-15", "effective: 2026-1-5")
     program_dir.replace("controls/TC-01.md", "kind: detective", "kind: detectiv")
     found = findings(program_dir)
-    assert ("SK010", GOOD_POLICY, 7) in found
+    assert ("SK010", GOOD_POLICY, 8) in found
     assert ("SK010", "controls/TC-01.md", 8) in found
+    assert not [f for f in found if f[0] == "SK103"], "a reference to an invalid policy is not reported again"
 
 
 def test_impossible_date(program_dir: ProgramDir) -> None:
     program_dir.replace(GOOD_POLICY, "effective: 2026-01-15", "effective: 2026-02-30")
     program = load_program(program_dir.root, use_cache=False)
     [diag] = program.diagnostics
-    assert diag.line == 7
+    assert diag.line == 8
     assert "not a real calendar date" in diag.message
 
 
@@ -70,7 +71,7 @@ def test_unknown_key_suggests_nearest(program_dir: ProgramDir) -> None:
     program_dir.replace("controls/TC-02.md", "frequency:", "frequncy:")
     program = load_program(program_dir.root, use_cache=False)
     unknown = [d for d in program.diagnostics if d.code == "SK011"]
-    assert [(d.path, d.line) for d in unknown] == [("controls/TC-02.md", 6)]
+    assert [(d.path, d.line) for d in unknown] == [("controls/TC-02.md", 7)]
     assert "did you mean 'frequency'" in unknown[0].hint
 
 
@@ -164,5 +165,23 @@ def test_many_problems_in_one_run(program_dir: ProgramDir) -> None:
     program_dir.write("policies/bare.md", "no front matter\n")
     program_dir.write("controls/EMPTY-01.md", "")
     program_dir.replace("controls/TC-02.md", "frequency:", "frequncy:")
-    codes = sorted({f[0] for f in findings(program_dir)})
-    assert codes[:3] == ["SK005", "SK006", "SK011"]
+    codes = {f[0] for f in findings(program_dir)}
+    assert {"SK005", "SK006", "SK010", "SK011"} <= codes
+
+
+def test_dangling_link_is_unreadable(program_dir: ProgramDir) -> None:
+    (program_dir.root / "controls" / "GONE-01.md").symlink_to(program_dir.root / "nowhere.md")
+    program = load_program(program_dir.root, use_cache=False)
+    [diag] = program.diagnostics
+    assert (diag.code, diag.path, diag.line) == ("SK001", "controls/GONE-01.md", 1)
+    assert "cannot be read" in diag.message
+
+
+def test_config_that_is_a_directory_is_unreadable(program_dir: ProgramDir) -> None:
+    (program_dir.root / "soc2kit.yml").unlink()
+    (program_dir.root / "soc2kit.yml").mkdir()
+    program = load_program(program_dir.root, use_cache=False)
+    assert not program.config_ok
+    [diag] = [d for d in program.diagnostics if d.path == "soc2kit.yml"]
+    assert (diag.code, diag.line) == ("SK020", 1)
+    assert "cannot be read" in diag.message

@@ -36,9 +36,16 @@ def check(program: Program) -> Iterator[Diagnostic]:
 def _uncovered(program: Program) -> Iterator[Diagnostic]:
     config_doc = program.documents[CONFIG]
     categories = program.config.scope.categories
+    claimed_by_invalid = _claims_of_invalid_controls(program)
     for criterion in program.criteria_in_scope():
         if program.controls_by_criterion.get(criterion.id):
             continue
+        invalid = claimed_by_invalid.get(criterion.id)
+        hint = (
+            f"{', '.join(invalid)} would cover it but failed validation: fix the findings there"
+            if invalid
+            else f"map a control to {criterion.id}, or add it to scope.exclusions with a reason"
+        )
         index = categories.index(criterion.category) if criterion.category in categories else None
         line = config_doc.line_of("scope", "categories", index) if index is not None else config_doc.line_of("scope")
         yield diagnostic(
@@ -46,8 +53,20 @@ def _uncovered(program: Program) -> Iterator[Diagnostic]:
             CONFIG,
             line,
             f"criterion {criterion.id} ({criterion.title}) is in scope ({criterion.category}) but no control maps to it",
-            f"map a control to {criterion.id}, or add it to scope.exclusions with a reason",
+            hint,
         )
+
+
+def _claims_of_invalid_controls(program: Program) -> dict[str, list[str]]:
+    """Criterion -> IDs of controls that name it but failed validation (from their raw front-matter)."""
+    claims: dict[str, list[str]] = {}
+    for doc in program.documents.values():
+        if doc.kind != "control" or doc.data is None or ("control", doc.data.get("id")) not in program.invalid_ids:
+            continue
+        criteria = doc.data.get("criteria")
+        for criterion_id in criteria if isinstance(criteria, list) else []:
+            claims.setdefault(str(criterion_id), []).append(str(doc.data["id"]))
+    return claims
 
 
 def _exclusions(program: Program) -> Iterator[Diagnostic]:

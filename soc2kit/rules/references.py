@@ -31,7 +31,7 @@ def check(program: Program) -> Iterator[Diagnostic]:
                     hint,
                 )
         for index, policy_id in enumerate(control.policies):
-            if policy_id not in program.policies:
+            if policy_id not in program.policies and ("policy", policy_id) not in program.invalid_ids:
                 yield diagnostic(
                     "SK103",
                     doc.path,
@@ -49,6 +49,8 @@ def check(program: Program) -> Iterator[Diagnostic]:
     for record in program.evidence.values():
         doc = program.source("evidence", record.id)
         owner = program.controls.get(record.control)
+        if owner is None and ("control", record.control) in program.invalid_ids:
+            continue
         if owner is None:
             yield diagnostic(
                 "SK104",
