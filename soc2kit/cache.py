@@ -60,11 +60,13 @@ class Cache:
 
     def file_sha256(self, root: Path, path: str) -> str:
         """sha256 of `root/path`, reusing the last result while size and mtime are unchanged."""
-        stat = (root / path).stat()
+        full = os.path.join(root, path)
+        stat = os.stat(full)
         known = self.hashes.get(path)
         if known is not None and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return known[2]
-        sha = sha256_file(root / path)
+        with open(full, "rb") as handle:
+            sha = hashlib.file_digest(handle, "sha256").hexdigest()
         self.hashes[path] = (stat.st_size, stat.st_mtime_ns, sha)
         self.dirty = True
         return sha
@@ -84,11 +86,6 @@ class Cache:
                 ignore.write_text("# Created by soc2kit.\n*\n", encoding="utf-8")
             atomic_write_bytes(self.path, pickle.dumps((__version__, self.documents, self.hashes), protocol=5))
             self.dirty = False
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -9,6 +9,7 @@ strict ISO dates only. Problems become diagnostics on the document; nothing rais
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,14 +128,45 @@ class Section:
 
 @dataclass(slots=True)
 class Document:
-    """One program file as read: its data with key lines, its Markdown body, its reading problems."""
+    """One program file as read: its data with key lines, its Markdown body, its reading problems.
+
+    A document restored from the cache (or sent back by a worker process) carries no data or body:
+    they are read again from `root/path` on first use, which happens only for the few documents a
+    finding points into, or when a page shows the body."""
 
     path: str
     kind: str
-    data: LineDict | None = None
-    body: str = ""
+    markdown: bool = True
+    root: str = ""
+    entity_id: str | None = None
     body_line: int = 1
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _data: LineDict | None = None
+    _body: str = ""
+    _loaded: bool = True
+
+    @property
+    def data(self) -> LineDict | None:
+        if not self._loaded:
+            self._reload()
+        return self._data
+
+    @property
+    def body(self) -> str:
+        if not self._loaded:
+            self._reload()
+        return self._body
+
+    def light(self) -> Document:
+        """A copy without data and body, cheap to pickle; it reloads them from disk when asked."""
+        return Document(
+            self.path, self.kind, self.markdown, self.root, self.entity_id, self.body_line, self.diagnostics, _loaded=False
+        )
+
+    def _reload(self) -> None:
+        self._loaded = True
+        fresh = read_document(Path(self.root), self.path, self.kind, markdown=self.markdown)
+        self._data, self._body = fresh._data, fresh._body
 
     def line_of(self, *loc: str | int) -> int:
         """The line of the value at `loc` (keys and list indexes), or of its nearest known parent."""
@@ -176,21 +208,30 @@ _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
+def read_bytes(root: Path, path: str, diagnostics: list[Diagnostic]) -> bytes | None:
+    try:
+        with open(os.path.join(root, path), "rb") as handle:
+            return handle.read()
+    except IsADirectoryError:
+        diagnostics.append(diagnostic("SK001", path, 1, "is a directory, but a document file is expected here"))
+    except OSError as exc:
+        diagnostics.append(diagnostic("SK001", path, 1, f"cannot be read: {exc.strerror or exc}"))
+    return None
+
+
 def read_document(root: Path, path: str, kind: str, *, markdown: bool) -> Document:
     """Read `root/path`; Markdown files carry YAML front-matter, others are a YAML mapping."""
-    doc = Document(path=path, kind=kind)
-    try:
-        raw = (root / path).read_bytes()
-    except IsADirectoryError:
-        doc.diagnostics.append(diagnostic("SK001", path, 1, "is a directory, but a document file is expected here"))
-        return doc
-    except OSError as exc:
-        doc.diagnostics.append(diagnostic("SK001", path, 1, f"cannot be read: {exc.strerror or exc}"))
-        return doc
-    text = decode(raw, path, doc.diagnostics)
-    if text is not None:
-        parse_text(doc, text, markdown=markdown)
+    doc = Document(path=path, kind=kind, markdown=markdown, root=str(root))
+    raw = read_bytes(root, path, doc.diagnostics)
+    if raw is not None:
+        parse_bytes(doc, raw)
     return doc
+
+
+def parse_bytes(doc: Document, raw: bytes) -> None:
+    text = decode(raw, doc.path, doc.diagnostics)
+    if text is not None:
+        parse_text(doc, text, markdown=doc.markdown)
 
 
 def decode(raw: bytes, path: str, diagnostics: list[Diagnostic]) -> str | None:
@@ -218,8 +259,7 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
         doc.diagnostics.append(diagnostic("SK005", doc.path, 1, "is empty"))
         return
     if not markdown:
-        doc.data = _load_yaml(doc, text, line_offset=0)
-        doc.body_line = 1
+        _set_data(doc, _load_yaml(doc, text, line_offset=0))
         return
     first_end = text.find("\n")
     first = text if first_end < 0 else text[:first_end]
@@ -234,9 +274,15 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
         return
     yaml_text = text[first_end + 1 : close.start()]
     body_start = close.end() + 1
-    doc.body = text[body_start:]
+    doc._body = text[body_start:]
     doc.body_line = text.count("\n", 0, body_start) + 1
-    doc.data = _load_yaml(doc, yaml_text, line_offset=1)
+    _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
+
+
+def _set_data(doc: Document, data: LineDict | None) -> None:
+    doc._data = data
+    entity_id = data.get("id") if data is not None else None
+    doc.entity_id = entity_id if isinstance(entity_id, str) else None
 
 
 def _load_yaml(doc: Document, text: str, *, line_offset: int) -> LineDict | None:

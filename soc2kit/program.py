@@ -14,13 +14,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from soc2kit.cache import Cache, digest
+from soc2kit.cache import Cache
 from soc2kit.catalog import load_catalog
 from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.documents import Document, decode, parse_text
 from soc2kit.errors import ConfigError
 from soc2kit.models import (
-    DOCUMENT_MODELS,
     Audit,
     Catalog,
     Control,
@@ -30,6 +29,7 @@ from soc2kit.models import (
     ProgramConfig,
     SystemInfo,
 )
+from soc2kit.reading import Source, read_sources
 from soc2kit.rules.registry import Severity, find_rule
 from soc2kit.validation import validate
 
@@ -133,15 +133,14 @@ def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = Non
         program.catalog = load_catalog()
     program.documents[CONFIG_FILE] = config_doc
 
-    live: set[str] = set()
-    for relpath, kind, markdown in _discover(base):
-        live.add(relpath)
-        doc, model = _read_cached(base, relpath, kind, markdown, cache)
-        program.documents[relpath] = doc
+    sources = list(_discover(base))
+    for doc, model in read_sources(base, sources, cache):
+        program.documents[doc.path] = doc
         if model is not None:
             _register(program, doc, model)
-        elif doc.data is not None and isinstance(doc.data.get("id"), str):
-            program.invalid_ids.add((kind, doc.data["id"]))
+        elif doc.entity_id is not None:
+            program.invalid_ids.add((doc.kind, doc.entity_id))
+    live = {source.path for source in sources}
     cache.prune(live)
     _index(program)
 
@@ -182,8 +181,8 @@ _FALLBACK_CONFIG = ProgramConfig(
 _FALLBACK_CATALOG = Catalog(id="none", name="none", version="0", categories=[], series=[], criteria=[])
 
 
-def _discover(root: Path) -> Iterator[tuple[str, str, bool]]:
-    """(repo-relative path, kind, is Markdown) for every program document, in sorted order."""
+def _discover(root: Path) -> Iterator[Source]:
+    """Every program document under `root`, in sorted order."""
     for folder, kind, suffixes, markdown in FOLDERS:
         top = root / folder
         if not top.is_dir():
@@ -191,7 +190,7 @@ def _discover(root: Path) -> Iterator[tuple[str, str, bool]]:
         for relpath in sorted(_walk(top, folder)):
             name = relpath.rsplit("/", 1)[-1]
             if name.endswith(suffixes) and name not in SKIPPED_NAMES:
-                yield relpath, kind, markdown
+                yield Source(relpath, kind, markdown)
 
 
 def _walk(folder: Path, prefix: str) -> Iterator[str]:
@@ -204,28 +203,6 @@ def _walk(folder: Path, prefix: str) -> Iterator[str]:
                 yield from _walk(Path(entry.path), relpath)
             else:
                 yield relpath
-
-
-def _read_cached(root: Path, relpath: str, kind: str, markdown: bool, cache: Cache) -> tuple[Document, Any]:
-    doc = Document(path=relpath, kind=kind)
-    try:
-        raw = (root / relpath).read_bytes()
-    except IsADirectoryError:
-        doc.diagnostics.append(diagnostic("SK001", relpath, 1, "is a directory, but a document file is expected here"))
-        return doc, None
-    except OSError as exc:
-        doc.diagnostics.append(diagnostic("SK001", relpath, 1, f"cannot be read: {exc.strerror or exc}"))
-        return doc, None
-    key = digest(raw)
-    hit = cache.document(relpath, key)
-    if hit is not None:
-        return hit  # type: ignore[no-any-return]
-    text = decode(raw, relpath, doc.diagnostics)
-    if text is not None:
-        parse_text(doc, text, markdown=markdown)
-    model = validate(doc, DOCUMENT_MODELS[kind])
-    cache.put_document(relpath, key, (doc, model))
-    return doc, model
 
 
 def _register(program: Program, doc: Document, model: Any) -> None:

@@ -61,11 +61,11 @@ def _claims_of_invalid_controls(program: Program) -> dict[str, list[str]]:
     """Criterion -> IDs of controls that name it but failed validation (from their raw front-matter)."""
     claims: dict[str, list[str]] = {}
     for doc in program.documents.values():
-        if doc.kind != "control" or doc.data is None or ("control", doc.data.get("id")) not in program.invalid_ids:
+        if doc.kind != "control" or doc.entity_id is None or ("control", doc.entity_id) not in program.invalid_ids:
             continue
-        criteria = doc.data.get("criteria")
+        criteria = doc.data.get("criteria") if doc.data is not None else None
         for criterion_id in criteria if isinstance(criteria, list) else []:
-            claims.setdefault(str(criterion_id), []).append(str(doc.data["id"]))
+            claims.setdefault(str(criterion_id), []).append(doc.entity_id)
     return claims
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Iterator
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
@@ -13,20 +15,27 @@ if TYPE_CHECKING:
 
 
 def check(program: Program) -> Iterator[Diagnostic]:
+    inside = _InsideRepo(program.root)
     for record in program.evidence.values():
         doc = program.source("evidence", record.id)
-        folder = PurePosixPath(doc.path).parent
+        folder = doc.path.rpartition("/")[0]
         for index, item in enumerate(record.files):
-            line = doc.line_of("files", index, "path")
-            relpath = resolve_inside(program, folder, item.path)
+            relpath = inside.relpath(folder, item.path)
             if relpath is None:
-                yield diagnostic("SK404", doc.path, line, f"evidence file '{item.path}' points outside the repository")
+                yield diagnostic(
+                    "SK404",
+                    doc.path,
+                    doc.line_of("files", index, "path"),
+                    f"evidence file '{item.path}' points outside the repository",
+                )
                 continue
-            target = program.root / relpath
-            if not target.is_file():
-                yield diagnostic("SK401", doc.path, line, f"evidence file '{relpath}' does not exist")
+            try:
+                actual = program.evidence_sha256(relpath)
+            except OSError:
+                yield diagnostic(
+                    "SK401", doc.path, doc.line_of("files", index, "path"), f"evidence file '{relpath}' does not exist"
+                )
                 continue
-            actual = program.evidence_sha256(relpath)
             if actual != item.sha256:
                 yield diagnostic(
                     "SK402",
@@ -40,15 +49,40 @@ def check(program: Program) -> Iterator[Diagnostic]:
             yield diagnostic("SK403", doc.path, doc.line_of("evidence"), f"control {control.id} has no evidence record yet")
 
 
-def resolve_inside(program: Program, folder: PurePosixPath, path: str) -> str | None:
-    """The repo-relative POSIX path of `path` (relative to `folder`), or None if it leaves the repo.
+class _InsideRepo:
+    """Resolves evidence paths and refuses those that leave the repository, following symbolic links.
 
-    Symbolic links are followed, so a link inside `evidence/` that points elsewhere is caught."""
-    written = PurePosixPath(path)
-    if written.is_absolute() or "\\" in path:
-        return None
-    candidate = (program.root / folder / written).resolve()
-    try:
-        return candidate.relative_to(program.root).as_posix()
-    except ValueError:
-        return None
+    Folders are resolved once each (there are few); a file is resolved only when it is a link."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = os.path.realpath(root)
+        self._folders: dict[str, str | None] = {}
+
+    def relpath(self, folder: str, path: str) -> str | None:
+        """The repo-relative POSIX path of `path` written in a record in `folder`, or None if it escapes."""
+        if not path or path.startswith("/") or "\\" in path or PurePosixPath(path).is_absolute():
+            return None
+        joined = posixpath.normpath(posixpath.join(folder, path))
+        if joined == ".." or joined.startswith("../"):
+            return None
+        parent, _, name = joined.rpartition("/")
+        real_parent = self._folder(parent)
+        if real_parent is None:
+            return None
+        candidate = os.path.join(real_parent, name)
+        if os.path.islink(candidate):
+            candidate = os.path.realpath(candidate)
+        return self._relative(candidate)
+
+    def _folder(self, folder: str) -> str | None:
+        if folder not in self._folders:
+            self._folders[folder] = os.path.realpath(os.path.join(self.root, folder)) if folder else self.root
+        real = self._folders[folder]
+        return real if real is not None and self._relative(real) is not None else None
+
+    def _relative(self, real: str) -> str | None:
+        if real == self.root:
+            return ""
+        if not real.startswith(self.root + os.sep):
+            return None
+        return real[len(self.root) + 1 :].replace(os.sep, "/")

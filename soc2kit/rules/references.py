@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.documents import Document
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -71,23 +72,19 @@ def check(program: Program) -> Iterator[Diagnostic]:
 
 
 def _duplicate_ids(program: Program) -> Iterator[Diagnostic]:
-    first_seen: dict[tuple[str, str], tuple[str, str, int]] = {}
+    first_seen: dict[tuple[str, str], Document] = {}
     for doc in program.documents.values():
-        if doc.data is None or doc.kind == "config" or not isinstance(doc.data.get("id"), str):
+        if doc.entity_id is None or doc.kind == "config":
             continue
-        entity_id: str = doc.data["id"]
-        key = (doc.kind, entity_id.casefold())
-        seen = first_seen.get(key)
-        if seen is None:
-            first_seen[key] = (entity_id, doc.path, doc.line_of("id"))
+        other = first_seen.setdefault((doc.kind, doc.entity_id.casefold()), doc)
+        if other is doc:
             continue
-        other_id, other_path, other_line = seen
-        same = "the same ID" if other_id == entity_id else f"the same ID up to case ('{other_id}')"
+        same = "the same ID" if other.entity_id == doc.entity_id else f"the same ID up to case ('{other.entity_id}')"
         yield diagnostic(
             "SK101",
             doc.path,
             doc.line_of("id"),
-            f"{doc.kind} ID '{entity_id}' has {same} as {other_path}:{other_line}",
+            f"{doc.kind} ID '{doc.entity_id}' has {same} as {other.path}:{other.line_of('id')}",
         )
 
 
