@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,157 @@ def schema(folder: Path, check_only: bool) -> None:
         sys.exit(EXIT_FINDINGS if stale else EXIT_OK)
     changed = write_schemas(folder)
     click.echo(f"{len(changed)} schema file(s) written to {folder}/" if changed else f"schemas in {folder}/ are up to date")
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else date.fromisoformat("invalid")
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not an ISO date like 2026-01-31") from None
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(path_type=Path))
+@click.option("--org", "organization", default="Example Inc.", show_default=True, help="The organization's name.")
+@click.option("--system", default="Example Platform", show_default=True, help="The system the audit covers.")
+@click.option(
+    "--categories",
+    default="security",
+    show_default=True,
+    help="Comma-separated: security, availability, confidentiality, processing-integrity, privacy.",
+)
+@click.option("--type", "audit_type", type=click.Choice(["type1", "type2"]), default="type1", show_default=True)
+@click.option("--as-of", callback=_date, help="Type I: the date the design is assessed at (default: today).")
+@click.option("--period-start", callback=_date, help="Type II: first day of the observation period.")
+@click.option("--period-end", callback=_date, help="Type II: last day of the observation period.")
+@click.option("--force", is_flag=True, help="Allow a non-empty directory (existing files are never overwritten).")
+@click.option("--no-git", is_flag=True, help="Do not run git init and make the first commit.")
+def init(
+    directory: Path,
+    organization: str,
+    system: str,
+    categories: str,
+    audit_type: str,
+    as_of: date | None,
+    period_start: date | None,
+    period_end: date | None,
+    force: bool,
+    no_git: bool,
+) -> None:
+    """Create a new compliance repository in DIRECTORY from the starter program."""
+    from soc2kit.scaffold import InitOptions, init_program
+
+    options = InitOptions(
+        organization=organization,
+        system=system,
+        categories=_csv(categories),
+        audit_type=audit_type,
+        as_of=as_of,
+        period_start=period_start,
+        period_end=period_end,
+        force=force,
+        git=not no_git,
+    )
+    result = init_program(directory, options)
+    click.echo(
+        f"Created a SOC 2 program for {organization} in {result.root}: {result.policies} policies (as drafts), {result.controls} controls."
+    )
+    if result.dropped_controls:
+        click.echo(
+            f"Left out {len(result.dropped_controls)} controls whose criteria are all out of scope: {', '.join(result.dropped_controls)}"
+        )
+    if result.dropped_policies:
+        click.echo(
+            f"Left out {len(result.dropped_policies)} policies no kept control implements: {', '.join(result.dropped_policies)}"
+        )
+    if result.commit:
+        click.echo(f"First commit: {result.commit[:12]}")
+    click.echo("Next: review and approve the policies, then run `soc2kit check`.")
+
+
+@main.group()
+def new() -> None:
+    """Create one policy, control or evidence record from a template, with the next free ID."""
+
+
+_root_option = click.option(
+    "--root",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The program folder.",
+)
+
+
+@new.command("policy")
+@click.option("--title", required=True, help='For example "Data Loss Prevention Policy".')
+@click.option("--id", "policy_id", help="Default: POL- and the title's initials.")
+@click.option("--owner", default="Head of Security", show_default=True)
+@click.option("--approver", default="CTO", show_default=True)
+@_root_option
+def new_policy_command(title: str, policy_id: str | None, owner: str, approver: str, root: Path) -> None:
+    """Create a draft policy with every standard section."""
+    from soc2kit.scaffold import NewPolicy, new_policy
+
+    path = new_policy(root, NewPolicy(title=title, owner=owner, approver=approver, policy_id=policy_id), today=date.today())
+    click.echo(f"Created {path}")
+
+
+@new.command("control")
+@click.option("--title", required=True)
+@click.option("--prefix", required=True, help="ID prefix such as AC; the next free number is used (AC-14).")
+@click.option("--criteria", required=True, help="Comma-separated criterion IDs, such as CC6.1,CC6.2.")
+@click.option("--policy", "policies", multiple=True, help="A policy the control implements (repeatable).")
+@click.option("--owner", default="Head of Security", show_default=True)
+@click.option("--frequency", default="quarterly", show_default=True)
+@click.option("--kind", type=click.Choice(["preventive", "detective", "corrective"]), default="detective", show_default=True)
+@click.option("--automation", type=click.Choice(["manual", "automated", "hybrid"]), default="manual", show_default=True)
+@_root_option
+def new_control_command(
+    title: str,
+    prefix: str,
+    criteria: str,
+    policies: tuple[str, ...],
+    owner: str,
+    frequency: str,
+    kind: str,
+    automation: str,
+    root: Path,
+) -> None:
+    """Create a control with Description and Test procedure sections."""
+    from soc2kit.scaffold import NewControl, new_control
+
+    spec = NewControl(
+        title=title,
+        prefix=prefix,
+        criteria=_csv(criteria),
+        policies=policies,
+        owner=owner,
+        frequency=frequency,
+        kind=kind,
+        automation=automation,
+    )
+    click.echo(f"Created {new_control(root, spec)}")
+
+
+@new.command("evidence")
+@click.argument("control")
+@click.option("--requirement", help="Default: the control's first evidence requirement.")
+@click.option("--collected", callback=_date, help="Default: today.")
+@click.option("--collector", default=lambda: os.environ.get("USER", "unknown"), help="Who collected it (default: $USER).")
+@_root_option
+def new_evidence_command(control: str, requirement: str | None, collected: date | None, collector: str, root: Path) -> None:
+    """Create an evidence record for CONTROL (list its files, or use `soc2kit evidence add`)."""
+    from soc2kit.scaffold import new_evidence
+
+    path = new_evidence(root, control, requirement=requirement, collected=collected or date.today(), collector=collector)
+    click.echo(f"Created {path}")
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -1,18 +1,22 @@
-"""Reference text generated from the code (the rule table), and the marker blocks in the docs that
-hold it. `python -m soc2kit.reference` rewrites the blocks; a test fails when they drift."""
+"""Reference text generated from the code and the program: the rule table and the coverage matrix,
+kept in marker blocks inside the docs. `python -m soc2kit.reference` rewrites the blocks; a test
+fails when they drift."""
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
+from soc2kit.program import Program, load_program
 from soc2kit.rules.registry import RULES
 
-GENERATED_FILES = ("README.md",)
+GENERATED_FILES = ("README.md", "docs/coverage.md")
 
 
-def rules_table() -> str:
+def rules_table(_program: Program) -> str:
     header = ["| Code | Name | Default | What it finds | How to fix |", "| --- | --- | --- | --- | --- |"]
     rows = [
         f"| {rule.code} | `{rule.name}` | {rule.severity.value} | {rule.summary} | {rule.fix} |"
@@ -21,24 +25,51 @@ def rules_table() -> str:
     return "\n".join(header + rows)
 
 
-BLOCKS = {"rules": rules_table}
+def coverage_table(program: Program) -> str:
+    """Criterion -> the controls mapped to it, for every criterion in the catalog."""
+    lines = []
+    excluded = program.exclusions
+    for category in program.catalog.categories:
+        criteria = [c for c in program.catalog.criteria if c.category == category.id]
+        scope = "in scope" if category.id in program.config.scope.categories else "out of scope"
+        lines += ["", f"### {category.title} ({scope})", "", "| Criterion | Title | Controls |", "| --- | --- | --- |"]
+        for criterion in criteria:
+            controls = program.controls_of(criterion)
+            if criterion.id in excluded:
+                cell = f"excluded: {excluded[criterion.id]}"
+            else:
+                cell = ", ".join(f"{c.id} {c.title}" for c in controls) or "**none**"
+            lines.append(f"| {criterion.id} | {criterion.title} | {cell} |")
+    totals = (
+        f"{len(program.controls)} controls and {len(program.policies)} policies map to {len(program.catalog.criteria)} criteria."
+    )
+    return totals + "\n" + "\n".join(lines)
 
 
-def render(text: str) -> str:
+BLOCKS: dict[str, Callable[[Program], str]] = {"rules": rules_table, "coverage": coverage_table}
+
+
+def render(text: str, program: Program) -> str:
     """`text` with every `<!-- generated:NAME -->...<!-- /generated:NAME -->` block filled anew."""
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
-        return f"<!-- generated:{name} -->\n{BLOCKS[name]()}\n<!-- /generated:{name} -->"
+        return f"<!-- generated:{name} -->\n{BLOCKS[name](program)}\n<!-- /generated:{name} -->"
 
     return re.sub(r"<!-- generated:(\w+) -->.*?<!-- /generated:\1 -->", fill, text, flags=re.DOTALL)
 
 
+@cache
+def repo_program(root: Path) -> Program:
+    return load_program(root, use_cache=False)
+
+
 def main(root: Path) -> int:
+    program = repo_program(root.resolve())
     for name in GENERATED_FILES:
         path = root / name
         text = path.read_text(encoding="utf-8")
-        updated = render(text)
+        updated = render(text, program)
         if updated != text:
             path.write_text(updated, encoding="utf-8")
             print(f"updated {name}")

@@ -16,14 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from soc2kit.catalog import load_catalog
 from soc2kit.documents import Document, parse_text
+from soc2kit.editing import edit_front_matter
 from soc2kit.errors import UsageError
 from soc2kit.models import CATEGORIES, CONTROL_ID, FREQUENCIES
 
-STARTER_ORGANIZATION = "Acme Inc."
-STARTER_SYSTEM = "Acme Platform"
+_STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
+_STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
 PROGRAM_PARTS = ("soc2kit.yml", "policies", "controls", "evidence")
 
 
@@ -52,7 +54,6 @@ class InitResult:
     root: Path
     policies: int = 0
     controls: int = 0
-    evidence: int = 0
     dropped_controls: list[str] = field(default_factory=list)
     dropped_policies: list[str] = field(default_factory=list)
     commit: str | None = None
@@ -112,7 +113,8 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
         result = _build(source, staging, options)
         target.mkdir(exist_ok=True)
         for item in sorted(staging.iterdir()):
-            item.rename(target / item.name)
+            if not (target / item.name).exists():  # only a user's own .gitignore can be there; keep it
+                item.rename(target / item.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.root = target
@@ -125,49 +127,52 @@ def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
     from soc2kit.program import load_program
 
     starter = load_program(source, use_cache=False)
-    catalog = starter.catalog
-    in_scope = {c.id for c in catalog.criteria if c.category in options.categories}
+    in_scope = {c.id for c in starter.catalog.criteria if c.category in options.categories}
     result = InitResult(root=out)
-    kept_controls = []
+    kept = []
     for control in starter.controls.values():
         if any(cid in in_scope for cid in control.criteria):
-            kept_controls.append(control)
+            kept.append(control)
         else:
             result.dropped_controls.append(control.id)
-    used_policies = {pid for control in kept_controls for pid in control.policies}
+    used_policies = {pid for control in kept for pid in control.policies}
+    start = options.as_of or options.period_start or date.today()
     for policy in starter.policies.values():
-        if policy.id in used_policies:
-            _copy_document(source, out, starter.source("policy", policy.id).path, options)
-            result.policies += 1
-        else:
+        if policy.id not in used_policies:
             result.dropped_policies.append(policy.id)
-    for control in kept_controls:
-        _copy_document(source, out, starter.source("control", control.id).path, options)
-        result.controls += 1
-    kept_ids = {c.id for c in kept_controls}
-    for record in starter.evidence.values():
-        if record.control not in kept_ids:
             continue
-        record_path = starter.source("evidence", record.id).path
-        _copy_document(source, out, record_path, options)
-        folder = Path(record_path).parent
-        for item in record.files:
-            relpath = (folder / item.path).as_posix()
-            destination = out / relpath
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / relpath, destination)
-        result.evidence += 1
+        relpath = starter.source("policy", policy.id).path
+        text = _personalise((source / relpath).read_text(encoding="utf-8"), options)
+        _write(out / relpath, edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath))
+        result.policies += 1
+    for control in kept:
+        relpath = starter.source("control", control.id).path
+        _write(out / relpath, _personalise((source / relpath).read_text(encoding="utf-8"), options))
+        result.controls += 1
+    (out / "evidence").mkdir()
+    (out / "evidence" / ".gitkeep").write_text("", encoding="utf-8")
     (out / "soc2kit.yml").write_text(render_config(options), encoding="utf-8")
-    (out / ".gitignore").write_text(".soc2kit-cache/\nsite/\n", encoding="utf-8") if not (out / ".gitignore").exists() else None
+    (out / ".gitignore").write_text(".soc2kit-cache/\nsite/\n", encoding="utf-8")
     return result
 
 
-def _copy_document(source: Path, out: Path, relpath: str, options: InitOptions) -> None:
-    text = (source / relpath).read_text(encoding="utf-8")
-    text = text.replace(STARTER_ORGANIZATION, options.organization).replace(STARTER_SYSTEM, options.system)
-    destination = out / relpath
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(text, encoding="utf-8")
+def _as_draft(front_matter: Any, start: date) -> None:
+    # The company adopting the starter has not approved these policies yet: they start as drafts.
+    front_matter["status"] = "draft"
+    front_matter["version"] = "0.1"
+    front_matter["effective"] = start
+    front_matter["last_reviewed"] = start
+
+
+def _personalise(text: str, options: InitOptions) -> str:
+    # The starter wraps its prose, so a name may be split across a line break.
+    text = _STARTER_ORGANIZATION.sub(lambda _: options.organization, text)
+    return _STARTER_SYSTEM.sub(lambda _: options.system, text)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def render_config(options: InitOptions) -> str:
@@ -226,12 +231,11 @@ def _first_commit(target: Path, options: InitOptions) -> str:
     import git
 
     repo = git.Repo(target) if (target / ".git").exists() else git.Repo.init(target, initial_branch="main")
-    paths = [p for p in (*PROGRAM_PARTS, ".gitignore") if (target / p).exists()]
-    repo.index.add(paths)
-    commit = repo.index.commit(
-        f"Start the SOC 2 program for {options.organization}\n\nCreated by soc2kit init from the starter program."
+    repo.git.add("--", *[p for p in (*PROGRAM_PARTS, ".gitignore") if (target / p).exists()])
+    repo.git.commit(
+        "-m", f"Start the SOC 2 program for {options.organization}", "-m", "Created by soc2kit init from the starter program."
     )
-    return str(commit.hexsha)
+    return str(repo.head.commit.hexsha)
 
 
 # -- soc2kit new ---------------------------------------------------------------
@@ -276,11 +280,199 @@ def create_new_file(path: Path, text: str) -> None:
         Path(temp).unlink(missing_ok=True)
 
 
+POLICY_TEMPLATE = """\
+---
+id: {id}
+title: {title}
+owner: {owner}
+approver: {approver}
+status: draft
+version: "0.1"
+effective: {today}
+last_reviewed: {today}
+review_every: 12 months
+---
+# {title}
+
+## Purpose
+
+Why this policy exists and what it protects.
+
+## Scope
+
+The systems, data and people it applies to.
+
+## Roles and responsibilities
+
+- **{owner}**: owns this policy and keeps it current.
+- **{approver}**: approves this policy and its exceptions.
+
+## Policy statements
+
+1. A specific, testable statement using "must", with a number where one applies.
+
+## Exceptions
+
+How an exception is requested, who approves it and how long it lasts.
+
+## Enforcement
+
+What happens when the policy is not followed.
+
+## Review
+
+This policy is reviewed at least every 12 months and after any significant change.
+"""
+
+CONTROL_TEMPLATE = """\
+---
+id: {id}
+title: {title}
+owner: {owner}
+criteria: [{criteria}]
+policies: [{policies}]
+frequency: {frequency}
+kind: {kind}
+automation: {automation}
+evidence:
+  - id: {requirement}
+    description: What artifact proves the control operated, and where it comes from
+---
+# {title}
+
+## Description
+
+What is done, by whom, with which system.
+
+## Test procedure
+
+1. Obtain the population for the period (what list, from which system).
+2. Select a sample and inspect the evidence for each item.
+3. Exception: what would count as the control not operating.
+"""
+
+EVIDENCE_TEMPLATE = """\
+# Evidence record: list each file below with its sha256, or use `soc2kit evidence add`.
+id: {id}
+control: {control}
+requirement: {requirement}
+collected: {collected}
+collector: {collector}
+files: []
+"""
+
+
+@dataclass(frozen=True)
+class NewPolicy:
+    title: str
+    owner: str = "Head of Security"
+    approver: str = "CTO"
+    policy_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewControl:
+    title: str
+    prefix: str
+    criteria: tuple[str, ...]
+    policies: tuple[str, ...] = ()
+    owner: str = "Head of Security"
+    frequency: str = "quarterly"
+    kind: str = "detective"
+    automation: str = "manual"
+
+
+def new_policy(root: Path, spec: NewPolicy, *, today: date) -> Path:
+    from soc2kit.models import POLICY_ID
+    from soc2kit.program import load_program
+
+    program = load_program(root)
+    known = list(program.policies) + [i for k, i in program.invalid_ids if k == "policy"]
+    policy_id = spec.policy_id or policy_id_for(spec.title, known)
+    if not re.fullmatch(POLICY_ID, policy_id):
+        raise UsageError(f"policy ID '{policy_id}' has the wrong form; write it like POL-AC")
+    if policy_id.upper() in {k.upper() for k in known}:
+        raise UsageError(f"policy {policy_id} already exists")
+    text = POLICY_TEMPLATE.format(
+        id=policy_id, title=spec.title, owner=spec.owner, approver=spec.approver, today=today.isoformat()
+    )
+    verify_template(text, "policy")
+    path = root / "policies" / f"{slugify(spec.title.removesuffix(' Policy'))}.md"
+    create_new_file(path, text)
+    return path
+
+
+def new_control(root: Path, spec: NewControl) -> Path:
+    from soc2kit.program import load_program
+
+    program = load_program(root)
+    criteria = known_criteria(spec.criteria)
+    if not criteria:
+        raise UsageError("a control needs at least one criterion (--criteria CC6.1,CC6.2)")
+    missing = [p for p in spec.policies if p not in program.policies]
+    if missing:
+        raise UsageError(f"unknown policies: {', '.join(missing)}")
+    known = list(program.controls) + [i for k, i in program.invalid_ids if k == "control"]
+    control_id = next_control_id(known, spec.prefix)
+    text = CONTROL_TEMPLATE.format(
+        id=control_id,
+        title=spec.title,
+        owner=spec.owner,
+        criteria=", ".join(criteria),
+        policies=", ".join(spec.policies),
+        frequency=frequency(spec.frequency),
+        kind=spec.kind,
+        automation=spec.automation,
+        requirement=slugify(spec.title)[:40].strip("-") or "evidence",
+    )
+    verify_template(text, "control")
+    path = root / "controls" / f"{control_id}.md"
+    create_new_file(path, text)
+    return path
+
+
+def new_evidence(root: Path, control_id: str, *, requirement: str | None, collected: date, collector: str) -> Path:
+    from soc2kit.program import load_program
+
+    program = load_program(root)
+    control = program.controls.get(control_id)
+    if control is None:
+        raise UsageError(f"unknown control '{control_id}'")
+    if not control.evidence:
+        raise UsageError(f"control {control_id} defines no evidence requirement")
+    if requirement is None:
+        requirement = control.evidence[0].id
+    elif control.requirement(requirement) is None:
+        raise UsageError(
+            f"control {control_id} has no requirement '{requirement}'; it has {', '.join(r.id for r in control.evidence)}"
+        )
+    stem = f"{collected.isoformat()}-{requirement}"
+    record_id = f"EV-{control_id}-{collected.strftime('%Y%m%d')}-{requirement.upper()}"
+    n = 2
+    while record_id in program.evidence or (root / "evidence" / control_id / f"{stem}.yaml").exists():
+        stem, record_id = (
+            f"{collected.isoformat()}-{requirement}-{n}",
+            f"EV-{control_id}-{collected.strftime('%Y%m%d')}-{requirement.upper()}-{n}",
+        )
+        n += 1
+    text = EVIDENCE_TEMPLATE.format(
+        id=record_id, control=control_id, requirement=requirement, collected=collected.isoformat(), collector=collector
+    )
+    verify_template(text, "evidence")
+    path = root / "evidence" / control_id / f"{stem}.yaml"
+    create_new_file(path, text)
+    return path
+
+
 def verify_template(text: str, kind: str) -> None:
-    """A generated document must parse; a bug here would hand the user a broken file."""
-    doc = Document(path="(new)", kind=kind)
+    """A generated document must parse and validate; a bug here would hand the user a broken file."""
+    from soc2kit.models import DOCUMENT_MODELS
+    from soc2kit.validation import validate
+
+    doc = Document(path="(new)", kind=kind, markdown=kind != "evidence")
     parse_text(doc, text, markdown=kind != "evidence")
-    assert doc.data is not None, doc.diagnostics
+    if validate(doc, DOCUMENT_MODELS[kind]) is None:
+        raise UsageError("; ".join(d.message for d in doc.diagnostics))
 
 
 def known_criteria(criteria: Iterable[str]) -> list[str]:

@@ -1,0 +1,188 @@
+"""`soc2kit init` and `soc2kit new`: real programs in temp dirs, checked with the real checker."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import combinations
+from pathlib import Path
+
+import git
+import pytest
+
+from soc2kit.errors import UsageError
+from soc2kit.program import load_program
+from soc2kit.scaffold import InitOptions, NewControl, NewPolicy, init_program, new_control, new_evidence, new_policy
+from tests.conftest import run_cli
+
+CATEGORIES = ("security", "availability", "confidentiality", "processing-integrity", "privacy")
+# Every non-empty choice of the five categories: 31 ways to call --categories. Security is always
+# added, so they make the 16 scopes "security plus any subset of the four optional categories".
+SUBSETS = [combo for size in range(1, len(CATEGORIES) + 1) for combo in combinations(CATEGORIES, size)]
+TODAY = date(2026, 11, 22)
+
+
+def test_every_choice_of_categories_is_tested() -> None:
+    assert len(SUBSETS) == 31
+    assert len({frozenset(("security", *combo)) for combo in SUBSETS}) == 16
+
+
+@pytest.mark.parametrize("categories", SUBSETS, ids="+".join)
+def test_init_passes_check_for_every_scope(tmp_path: Path, categories: tuple[str, ...]) -> None:
+    target = tmp_path / "program"
+    options = InitOptions(organization="Globex Corp", system="Globex Cloud", categories=categories, git=False)
+    result = init_program(target, options, today=TODAY)
+    program = load_program(target, use_cache=False, today=TODAY)
+    assert program.errors == [], [(d.code, d.path, d.message) for d in program.errors[:5]]
+    expected = ["security", *(c for c in categories if c != "security")]
+    assert program.config.scope.categories == expected
+    in_scope = {c.id for c in program.criteria_in_scope()}
+    for control in program.controls.values():
+        assert in_scope & set(control.criteria), f"{control.id} kept although all its criteria are out of scope"
+    assert result.controls == len(program.controls)
+    for dropped in result.dropped_controls:
+        assert dropped not in program.controls
+    for policy in program.policies.values():
+        assert policy.status == "draft"
+        text = (target / program.source("policy", policy.id).path).read_text()
+        assert "Acme" not in text
+    assert program.evidence == {}
+
+
+def test_init_makes_the_first_commit(tmp_path: Path) -> None:
+    result = run_cli(
+        "init",
+        str(tmp_path / "acme"),
+        "--org",
+        "Initech",
+        "--type",
+        "type2",
+        "--period-start",
+        "2026-01-01",
+        "--period-end",
+        "2026-06-30",
+    )
+    assert result.returncode == 0, result.stderr
+    repo = git.Repo(tmp_path / "acme")
+    assert repo.head.commit.message.startswith("Start the SOC 2 program for Initech")
+    assert not repo.is_dirty(untracked_files=True)
+    assert "soc2kit.yml" in [item.path for item in repo.head.commit.tree.traverse()]
+    assert run_cli("check", str(tmp_path / "acme")).returncode == 0
+
+
+def test_init_keeps_comments_in_config(tmp_path: Path) -> None:
+    init_program(tmp_path / "p", InitOptions(git=False), today=TODAY)
+    config = (tmp_path / "p" / "soc2kit.yml").read_text()
+    assert config.startswith("# soc2kit program configuration")
+    assert "as_of: 2026-11-22" in config
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--categories", "security,avilability"], "unknown category avilability"),
+        (["--type", "type2", "--period-start", "2026-06-30", "--period-end", "2026-01-01"], "ends (2026-01-01) before it starts"),
+        (["--type", "type2", "--period-start", "2026-01-01"], "needs --period-end"),
+        (["--type", "type2", "--period-start", "2026-13-01", "--period-end", "2026-06-30"], "not an ISO date"),
+        (
+            ["--as-of", "2026-01-01", "--type", "type2", "--period-start", "2026-01-01", "--period-end", "2026-06-30"],
+            "--as-of is for a type1",
+        ),
+    ],
+)
+def test_init_bad_input_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    target = tmp_path / "new"
+    result = run_cli("init", str(target), "--no-git", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_init_refuses_an_existing_program(tmp_path: Path) -> None:
+    init_program(tmp_path / "p", InitOptions(git=False), today=TODAY)
+    before = (tmp_path / "p" / "soc2kit.yml").read_bytes()
+    with pytest.raises(UsageError, match="already holds a soc2kit program"):
+        init_program(tmp_path / "p", InitOptions(git=False, force=True), today=TODAY)
+    assert (tmp_path / "p" / "soc2kit.yml").read_bytes() == before
+
+
+def test_init_non_empty_directory_needs_force_and_keeps_files(tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    (target / ".gitignore").write_text("node_modules/\n")
+    with pytest.raises(UsageError, match="not empty"):
+        init_program(target, InitOptions(git=False), today=TODAY)
+    assert sorted(p.name for p in target.iterdir()) == [".gitignore", "notes.txt"]
+    init_program(target, InitOptions(git=False, force=True), today=TODAY)
+    assert (target / "notes.txt").read_text() == "mine"
+    assert (target / ".gitignore").read_text() == "node_modules/\n"
+    assert (target / "soc2kit.yml").is_file()
+
+
+def test_init_refuses_a_clash_with_existing_folders(tmp_path: Path) -> None:
+    target = tmp_path / "repo"
+    (target / "policies").mkdir(parents=True)
+    with pytest.raises(UsageError, match="already has policies"):
+        init_program(target, InitOptions(git=False, force=True), today=TODAY)
+    assert not (target / "soc2kit.yml").exists()
+
+
+def test_new_documents_get_next_ids_and_pass_check(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    init_program(root, InitOptions(git=False), today=TODAY)
+    policy_path = new_policy(root, NewPolicy(title="Data Loss Prevention Policy"), today=TODAY)
+    assert policy_path.name == "data-loss-prevention.md"
+    control_path = new_control(
+        root, NewControl(title="DLP alert triage", prefix="AC", criteria=("CC6.7",), policies=("POL-DLP",))
+    )
+    assert control_path.name == "AC-14.md"
+    evidence_path = new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
+    assert evidence_path == root / "evidence" / "AC-14" / "2026-11-22-dlp-alert-triage.yaml"
+    program = load_program(root, use_cache=False, today=TODAY)
+    assert program.errors == []
+    assert program.policies["POL-DLP"].status == "draft"
+    assert program.controls["AC-14"].policies == ["POL-DLP"]
+    assert program.evidence_of(program.controls["AC-14"])[0].id == "EV-AC-14-20261122-DLP-ALERT-TRIAGE"
+    second = new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
+    assert second.name == "2026-11-22-dlp-alert-triage-2.yaml"
+
+
+def test_new_refuses_to_overwrite_and_bad_references(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    init_program(root, InitOptions(git=False), today=TODAY)
+    with pytest.raises(UsageError, match="already exists"):
+        new_policy(root, NewPolicy(title="Backup Policy", policy_id="POL-BAK2"), today=TODAY)
+    with pytest.raises(UsageError, match="POL-BAK already exists"):
+        new_policy(root, NewPolicy(title="Other", policy_id="POL-BAK"), today=TODAY)
+    with pytest.raises(UsageError, match="unknown criteria: CC6.9"):
+        new_control(root, NewControl(title="x", prefix="AC", criteria=("CC6.9",)))
+    with pytest.raises(UsageError, match="unknown policies: POL-NOPE"):
+        new_control(root, NewControl(title="x", prefix="AC", criteria=("CC6.1",), policies=("POL-NOPE",)))
+    with pytest.raises(UsageError, match="unknown control 'ZZ-01'"):
+        new_evidence(root, "ZZ-01", requirement=None, collected=TODAY, collector="a")
+
+
+def test_new_cli_reports_errors_in_one_line(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    init_program(root, InitOptions(git=False), today=TODAY)
+    result = run_cli("new", "control", "--root", str(root), "--title", "x", "--prefix", "a-c", "--criteria", "CC6.1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("soc2kit: error: control prefix")
+    ok = run_cli(
+        "new",
+        "control",
+        "--root",
+        str(root),
+        "--title",
+        "Laptop check",
+        "--prefix",
+        "END",
+        "--criteria",
+        "CC6.8",
+        "--policy",
+        "POL-AM",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "controls/END-07.md" in ok.stdout
