@@ -156,7 +156,7 @@ def test_new_refuses_to_overwrite_and_bad_references(tmp_path: Path) -> None:
         new_policy(root, NewPolicy(title="Backup Policy", policy_id="POL-BAK2"), today=TODAY)
     with pytest.raises(UsageError, match="POL-BAK already exists"):
         new_policy(root, NewPolicy(title="Other", policy_id="POL-BAK"), today=TODAY)
-    with pytest.raises(UsageError, match="unknown criteria: CC6.9"):
+    with pytest.raises(UsageError, match=r"unknown criteria: CC6\.9"):
         new_control(root, NewControl(title="x", prefix="AC", criteria=("CC6.9",)))
     with pytest.raises(UsageError, match="unknown policies: POL-NOPE"):
         new_control(root, NewControl(title="x", prefix="AC", criteria=("CC6.1",), policies=("POL-NOPE",)))

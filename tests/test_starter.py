@@ -52,7 +52,8 @@ def test_policies_have_every_section_and_testable_statements(starter: Program) -
         assert [s for s in POLICY_SECTIONS if s.lower() not in sections] == [], policy.id
         statements = re.findall(r"^\d+\. .*\bmust\b", sections["policy statements"].text, flags=re.MULTILINE)
         assert len(statements) >= 8, f"{policy.id} has {len(statements)} numbered 'must' statements"
-        assert policy.approver and policy.approver != policy.owner, policy.id
+        assert policy.approver, policy.id
+        assert policy.approver != policy.owner, policy.id
 
 
 def test_starter_passes_check_with_every_category(starter: Program) -> None:
