@@ -141,6 +141,8 @@ class Document:
     entity_id: str | None = None
     body_line: int = 1
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    mentions: tuple[tuple[str, int], ...] = ()
+    """IDs of controls and policies the body names, with their lines (collected while reading)."""
     _data: LineDict | None = None
     _body: str = ""
     _loaded: bool = True
@@ -160,7 +162,15 @@ class Document:
     def light(self) -> Document:
         """A copy without data and body, cheap to pickle; it reloads them from disk when asked."""
         return Document(
-            self.path, self.kind, self.markdown, self.root, self.entity_id, self.body_line, self.diagnostics, _loaded=False
+            self.path,
+            self.kind,
+            self.markdown,
+            self.root,
+            self.entity_id,
+            self.body_line,
+            self.diagnostics,
+            self.mentions,
+            _loaded=False,
         )
 
     def _reload(self) -> None:
@@ -204,6 +214,7 @@ class Document:
         return found
 
 
+_MENTION = re.compile(r"\b(?:POL-[A-Z0-9]+(?:-[A-Z0-9]+)*|[A-Z][A-Z0-9]{1,5}-[0-9]{2,4})\b")
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
 
@@ -276,6 +287,9 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     body_start = close.end() + 1
     doc._body = text[body_start:]
     doc.body_line = text.count("\n", 0, body_start) + 1
+    doc.mentions = tuple(
+        (match.group(0), doc.body_line + doc._body.count("\n", 0, match.start())) for match in _MENTION.finditer(doc._body)
+    )
     _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
 
 

@@ -185,3 +185,14 @@ def test_every_rule_is_documented_with_a_fix() -> None:
         assert rule.summary.endswith(".")
         assert rule.fix
     assert len({rule.name for rule in RULES.values()}) == len(RULES)
+
+
+def test_text_mentioning_a_missing_control_or_policy(program_dir: ProgramDir) -> None:
+    program_dir.replace(
+        "controls/TC-03.md",
+        "The IT Manager reviews access.",
+        "The IT Manager reviews access\n(see TC-01, TC-42 and POL-NOPE; exports are hashed with SHA-256).",
+    )
+    found = codes_at(program_dir)
+    assert ("SK107", "controls/TC-03.md", 18) in found
+    assert len([f for f in found if f[0] == "SK107"]) == 2  # TC-42 and POL-NOPE; SHA-256 is no control prefix

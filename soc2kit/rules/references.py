@@ -17,6 +17,7 @@ MAX_CRITERIA_PER_CONTROL = 4
 
 def check(program: Program) -> Iterator[Diagnostic]:
     yield from _duplicate_ids(program)
+    yield from _unknown_mentions(program)
     criteria = [c.id for c in program.catalog.criteria]
     for control in program.controls.values():
         doc = program.source("control", control.id)
@@ -69,6 +70,19 @@ def check(program: Program) -> Iterator[Diagnostic]:
                 f"evidence {record.id}: control {owner.id} has no requirement '{record.requirement}'",
                 f"its requirements: {known}",
             )
+
+
+def _unknown_mentions(program: Program) -> Iterator[Diagnostic]:
+    prefixes = {cid.rsplit("-", 1)[0] for cid in program.controls}
+    known = program.controls.keys() | program.policies.keys() | {entity_id for _, entity_id in program.invalid_ids}
+    for doc in program.documents.values():
+        for mentioned, line in doc.mentions:
+            if mentioned in known or mentioned == doc.entity_id:
+                continue
+            is_policy = mentioned.startswith("POL-")
+            if is_policy or mentioned.rsplit("-", 1)[0] in prefixes:
+                what = "policy" if is_policy else "control"
+                yield diagnostic("SK107", doc.path, line, f"the text names {what} {mentioned}, which does not exist")
 
 
 def _duplicate_ids(program: Program) -> Iterator[Diagnostic]:

@@ -171,6 +171,13 @@ RULES: dict[str, Rule] = {
             "Map the control to the one to four criteria it really addresses.",
         ),
         Rule(
+            "SK107",
+            "unknown-mention",
+            _W,
+            "A document's text names a control or policy ID that does not exist (only IDs with a prefix the program uses).",
+            "Correct the ID in the text, or add the document it names.",
+        ),
+        Rule(
             "SK201",
             "uncovered-criterion",
             _E,
