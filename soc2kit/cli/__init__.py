@@ -1,0 +1,46 @@
+"""The `soc2kit` command: parse options, call the library, print. One module per command family;
+each imports only click at start-up, so `soc2kit --help` stays fast.
+
+Exit codes: 0 success, 1 findings of error severity, 2 usage error or unusable `soc2kit.yml`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from soc2kit import __version__
+from soc2kit.cli import check, scaffold
+from soc2kit.cli.options import EXIT_USAGE
+
+
+class _Group(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Turn every soc2kit error into one `soc2kit: error: ...` line with exit 2, never a traceback."""
+        from soc2kit.errors import Soc2kitError
+
+        try:
+            kwargs["standalone_mode"] = False
+            return super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("soc2kit: aborted", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except Soc2kitError as exc:
+            click.echo(f"soc2kit: error: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="soc2kit", message="%(prog)s %(version)s")
+def main() -> None:
+    """SOC 2 policies, controls and evidence as code, kept in Git."""
+
+
+for command in (check.check, check.schema, scaffold.init, scaffold.new):
+    main.add_command(command)

@@ -1,0 +1,86 @@
+"""What several commands share: option parsers, and printing diagnostics in every format."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from soc2kit import __version__
+
+if TYPE_CHECKING:
+    from soc2kit.diagnostics import Diagnostic
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    """Click callback: a strict ISO date (YYYY-MM-DD) or None."""
+    if value is None:
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or len(value) != 10:
+        raise click.BadParameter(f"'{value}' is not an ISO date like 2026-01-31")
+    return parsed
+
+
+def csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def diagnostics_output(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--format` and `-o/--output`, the same for every command that reports diagnostics."""
+    command = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file instead of stdout."
+    )(command)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help="text for people, json for tools, github for workflow annotations, sarif for code scanning.",
+    )(command)
+
+
+def report_diagnostics(
+    found: Sequence[Diagnostic], *, documents: int, output_format: str, output: Path | None, usable: bool = True
+) -> None:
+    """Print (or write) the report, then exit: 0 clean, 1 any error finding, 2 when the input was unusable."""
+    from soc2kit import diagnostics as fmt
+
+    summary = fmt.Summary.of(found, documents=documents)
+    if output_format == "json":
+        report = fmt.format_json(found, summary, version=__version__)
+    elif output_format == "github":
+        report = fmt.format_github(found, summary)
+    elif output_format == "sarif":
+        report = fmt.format_sarif(found, version=__version__)
+    else:
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        report = fmt.format_text(found, summary, color=color)
+    emit(report, output)
+    if output is not None or output_format == "sarif":
+        click.echo(summary.line(), err=True)
+    if not usable:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_FINDINGS if summary.errors else EXIT_OK)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print `text`, or write it atomically to `output`."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from soc2kit.cache import atomic_write_bytes
+
+    atomic_write_bytes(output, text.encode("utf-8"))
