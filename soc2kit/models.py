@@ -145,11 +145,24 @@ class SystemInfo(Model):
     description: str = ""
 
 
+def _known_time_zone(value: object) -> object:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if isinstance(value, str):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a known IANA time zone (like UTC or Europe/Berlin)") from None
+    return value
+
+
 class Audit(Model):
     type: Literal["type1", "type2"]
     as_of: IsoDate | None = Field(default=None, description="Type I: the date the design is assessed at.")
     period: Period | None = Field(default=None, description="Type II: the observation period.")
-    timezone: Text = "UTC"
+    timezone: Annotated[str, BeforeValidator(_known_time_zone)] = Field(
+        default="UTC", description="IANA time zone name (Europe/Berlin); decides what 'today' is."
+    )
 
     @model_validator(mode="after")
     def _dates_for_type(self) -> Audit:

@@ -10,9 +10,10 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from soc2kit.cache import Cache
 from soc2kit.catalog import load_catalog
@@ -57,6 +58,7 @@ class Program:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     config_ok: bool = True
     today: date = field(default_factory=date.today)
+    """Today in the audit's time zone (`audit.timezone`), unless `load_program(today=...)` fixed it."""
     controls_by_criterion: dict[str, list[Control]] = field(default_factory=dict)
     controls_by_policy: dict[str, list[Control]] = field(default_factory=dict)
     evidence_by_control: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
@@ -123,8 +125,7 @@ def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = Non
     program = Program(
         root=base, config=config or _FALLBACK_CONFIG, catalog=_FALLBACK_CATALOG, config_ok=config is not None, _cache=cache
     )
-    if today is not None:
-        program.today = today
+    program.today = today or datetime.now(ZoneInfo(program.config.audit.timezone)).date()
     try:
         program.catalog = load_catalog(program.config.catalog)
     except ConfigError as exc:

@@ -185,3 +185,16 @@ def test_config_that_is_a_directory_is_unreadable(program_dir: ProgramDir) -> No
     [diag] = [d for d in program.diagnostics if d.path == "soc2kit.yml"]
     assert (diag.code, diag.line) == ("SK020", 1)
     assert "cannot be read" in diag.message
+
+
+def test_unknown_time_zone(program_dir: ProgramDir) -> None:
+    program_dir.replace(
+        "soc2kit.yml",
+        "  period: {start: 2026-01-01, end: 2026-06-30}",
+        "  period: {start: 2026-01-01, end: 2026-06-30}\n  timezone: Mars/Olympus",
+    )
+    program = load_program(program_dir.root, use_cache=False)
+    assert not program.config_ok
+    [diag] = [d for d in program.diagnostics if d.code == "SK010"]
+    assert (diag.path, diag.line) == ("soc2kit.yml", 7)
+    assert "Mars/Olympus" in diag.message
