@@ -33,6 +33,19 @@ def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
     return parsed
 
 
+def period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[date, date] | None:
+    """Click callback: `START..END`, strict ISO dates, START on or before END, or None."""
+    if value is None:
+        return None
+    from soc2kit.errors import UsageError
+    from soc2kit.periods import parse_period
+
+    try:
+        return parse_period(value)
+    except UsageError as exc:
+        raise click.BadParameter(exc.message) from None
+
+
 def csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 

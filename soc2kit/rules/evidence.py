@@ -1,4 +1,5 @@
-"""SK401-SK404: evidence files exist, match their recorded sha256, and stay inside the repository."""
+"""SK401-SK404: evidence files exist, match their recorded sha256, and stay inside the repository;
+while the audit runs, every control has at least one record (SK403)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.readiness import view_of
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -43,6 +45,8 @@ def check(program: Program) -> Iterator[Diagnostic]:
                     doc.line_of("files", index, "sha256"),
                     f"evidence file '{relpath}' has sha256 {actual[:12]}..., the record says {item.sha256[:12]}...",
                 )
+    if program.config_ok and view_of(program).ended:
+        return  # SK501 names each window a control without evidence missed; SK403 would repeat it
     for control in program.controls.values():
         if not program.evidence_by_control.get(control.id):
             doc = program.source("control", control.id)
