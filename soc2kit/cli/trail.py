@@ -1,0 +1,123 @@
+"""`soc2kit trail export`, `soc2kit changes check`, `soc2kit bundle` and `soc2kit diff`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from soc2kit.cli.options import diagnostics_output, emit, iso_date, period, report_diagnostics
+
+_PATH_OPTION = click.option(
+    "--path",
+    "root",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The program folder (holding soc2kit.yml) inside a Git repository.",
+)
+
+
+@click.group()
+def trail() -> None:
+    """The audit trail: every commit that touched the program."""
+
+
+@trail.command("export")
+@_PATH_OPTION
+@click.option("--since", type=str, callback=iso_date, help="First committer day to include (ISO date, audit time zone).")
+@click.option("--until", type=str, callback=iso_date, help="Last committer day to include (ISO date, audit time zone).")
+@click.option("--format", "output_format", type=click.Choice(("jsonl", "csv", "md")), default="jsonl", show_default=True)
+@click.option("--rev", default="HEAD", show_default=True, help="Export the history of this revision instead of HEAD.")
+@click.option("--first-parent", is_flag=True, help="Only the main line: merges and commits made on the branch itself.")
+@click.option("--no-signatures", is_flag=True, help="Skip signature checks (git runs gpg or ssh-keygen per signed commit).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write to FILE atomically, with FILE.meta.json beside it; default stdout.",
+)
+def export(
+    root: Path,
+    since: date | None,
+    until: date | None,
+    output_format: str,
+    rev: str,
+    first_parent: bool,
+    no_signatures: bool,
+    output: Path | None,
+) -> None:
+    """Export every commit that touched policies, controls, evidence or soc2kit.yml.
+
+    Deterministic: the same repository gives byte-identical output. The export's sha256 is printed
+    on stderr.
+    """
+    from soc2kit.trail import write_trail
+
+    meta = write_trail(
+        root,
+        output,
+        output_format=output_format,
+        since=since,
+        until=until,
+        rev=rev,
+        first_parent=first_parent,
+        signatures=not no_signatures,
+    )
+    where = f" to {output}" if output is not None else ""
+    noun = "commit" if meta.commits == 1 else "commits"
+    click.echo(f"trail: {meta.commits} {noun} at {meta.head[:12]}{where}; sha256 {meta.sha256}", err=True)
+
+
+@click.group()
+def changes() -> None:
+    """The change-management gate (CC8.1)."""
+
+
+@changes.command("check")
+@_PATH_OPTION
+@click.option("--branch", help="The main branch whose first-parent history is checked (default: the current branch, or main).")
+@click.option("--since", type=str, callback=iso_date, help="Check only commits from this day on (ISO date, audit time zone).")
+@diagnostics_output
+def changes_check(root: Path, branch: str | None, since: date | None, output_format: str, output: Path | None) -> None:
+    """Every policy and control change on the main branch came through a pull request, approved by
+    someone other than its author. Exit 1 on any error finding, 2 when it cannot run."""
+    from soc2kit.changes import check_changes
+
+    report = check_changes(root, branch=branch, since=since)
+    report_diagnostics(report.diagnostics, documents=report.commits, output_format=output_format, output=output)
+
+
+@click.command()
+@_PATH_OPTION
+@click.option(
+    "--period", required=True, callback=period, metavar="START..END", help="The audit period, like 2026-01-01..2026-06-30."
+)
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="The zip file to write.")
+def bundle(root: Path, period: tuple[date, date], output: Path) -> None:
+    """Build the auditor's zip for a period: trail, control matrix, evidence, policies at the period end,
+    and a MANIFEST of sha256 digests. Deterministic: two runs give identical bytes."""
+    from soc2kit.trail import build_bundle
+
+    start, end = period
+    result = build_bundle(root, start, end, output)
+    click.echo(f"bundle: {result.entries} entries written to {result.path}; sha256 {result.sha256}")
+    for path in result.missing:
+        click.echo(f"bundle: warning: evidence file {path} is not in the repository at HEAD", err=True)
+
+
+@click.command()
+@click.argument("base")
+@click.argument("head", required=False)
+@_PATH_OPTION
+@click.option("--format", "output_format", type=click.Choice(("text", "json", "md")), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
+def diff(base: str, head: str | None, root: Path, output_format: str, output: Path | None) -> None:
+    """What the change from BASE to HEAD does to the program (HEAD omitted: the work tree).
+
+    BASE and HEAD are commits, tags, branches or ISO dates. --format md writes a pull-request summary.
+    """
+    from soc2kit.diff import diff_revisions, format_diff
+
+    emit(format_diff(diff_revisions(root, base, head), output_format), output)

@@ -1,0 +1,535 @@
+"""Git history of the program: who changed which file when, through which pull request.
+
+Read in one streaming pass over `git log` (never one git call per file or per commit), lazily, and
+cached per run. Paths are relative to the program root (the folder holding `soc2kit.yml`), POSIX,
+exactly as `Program.documents` keys them, even when the program lives in a subfolder of the repo.
+
+Public API
+    load_history(root, *, rev="HEAD", first_parent=True) -> History
+        Never raises for a missing repository: outside Git, in a repo with no commits, or without a
+        git executable, `history.available` is False and `history.note` says why (one sentence a
+        page or a command can show). In a shallow clone it works and `history.shallow` is True,
+        with `history.note` warning that history is cut. Cached per (folder, HEAD, rev, first_parent)
+        for the life of the process; `clear_cache()` forgets.
+    History
+        .available, .note, .shallow, .root (program root), .toplevel (repo), .head (sha or None),
+        .branch (current branch name, None when detached)
+        .commits            every commit that touched the program, newest first (read on first use)
+        .revisions(path)    list[Revision] of one program path, newest first, following renames
+        .first_added(path)  the Revision that first added the path (under any earlier name), or None
+        .last_changed(path) the newest Revision, or None
+        .require()          raise HistoryUnavailableError (a UsageError, exit 2) when not available
+    iter_commits(root, *, rev="HEAD", first_parent=False, paths=PROGRAM_PATHS, since=None, until=None, tz=None,
+                 show_pulls=True, signatures=True) -> Iterator[Commit]
+        The streaming primitive: yields commits as `git log` prints them, constant memory.
+        `since`/`until` are inclusive dates compared with the committer date in `tz` (default UTC).
+        With first_parent=False, pull-request merge commits that brought program changes are
+        included too (`--show-pulls`), with their changes against the first parent.
+    repo_info(root) -> RepoInfo
+        toplevel, prefix (program root inside the repo, "" or "sub/"), head, branch, shallow.
+        Raises HistoryUnavailableError.
+    Commit (frozen): sha, short, parents, is_merge, author_name, author_email, author_date,
+        committer_name, committer_email, committer_date (aware datetimes, parsed on access from
+        author_iso / committer_iso, git's strict ISO 8601 text), subject, trailers
+        ((key, value) pairs as written), signature (%G? letter: G good, B bad, U unknown validity,
+        X/Y expired, R revoked, E cannot check, N none; "" when not checked), signer, changes (tuple[Change]), pr (int |
+        None, from "Merge pull request #12 from ..." or a squash subject ending "(#123)"),
+        trailer(key) -> list[str] (case-insensitive key), approvers -> list[str] (Approved-by and
+        Reviewed-by values), signed_off_by -> list[str], author -> "Name <email>".
+    Change (frozen): status ("added" | "modified" | "deleted" | "renamed" | "copied" |
+        "type-changed" | "unmerged" | "unknown"), path, old_path (renames and copies), similarity.
+    Revision (frozen): commit, change; .path, .sha, .date (committer date), .pr.
+    HistoryUnavailableError(UsageError)
+    PROGRAM_PATHS = ("soc2kit.yml", "policies", "controls", "evidence")
+    pr_number(subject) -> int | None
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, tzinfo
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from soc2kit.errors import UsageError
+
+PROGRAM_PATHS: tuple[str, ...] = ("soc2kit.yml", "policies", "controls", "evidence")
+
+ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied", "type-changed", "unmerged", "unknown"]
+_STATUS: dict[str, ChangeStatus] = {
+    "A": "added",
+    "M": "modified",
+    "D": "deleted",
+    "R": "renamed",
+    "C": "copied",
+    "T": "type-changed",
+    "U": "unmerged",
+    "X": "unknown",
+    "B": "modified",
+}
+_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%GS", "%s", "%(trailers:only,unfold)")
+_MARK = "\x1e\x1fsoc2kit\x1f"
+_MARK_BYTES = _MARK.encode()
+_FORMAT = "%x1e%x1fsoc2kit%x1f" + "%x00".join(_FIELDS) + "%x00"
+_FORMAT_UNSIGNED = _FORMAT.replace("%G?", "").replace("%GS", "")
+_FIELD_COUNT = len(_FIELDS)
+_MERGE_PR = re.compile(r"^Merge pull request #([0-9]+) from ")
+_SQUASH_PR = re.compile(r"\(#([0-9]+)\)\s*$")
+_APPROVAL_KEYS = ("approved-by", "reviewed-by")
+_CHUNK = 1 << 18
+_PIPE_SIZE = 1 << 20
+
+
+class HistoryUnavailableError(UsageError):
+    """Git history is needed but there is none: not a Git repository, no commits, or no git."""
+
+
+def pr_number(subject: str) -> int | None:
+    """The pull request a subject names: a GitHub merge commit or a squash subject ending "(#123)"."""
+    match = _MERGE_PR.match(subject) or _SQUASH_PR.search(subject)
+    return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One file's change in one commit."""
+
+    status: ChangeStatus
+    path: str
+    old_path: str | None = None
+    similarity: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """One commit that touched the program, with the program files it changed."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_iso: str
+    committer_name: str
+    committer_email: str
+    committer_iso: str
+    signature: str
+    signer: str
+    subject: str
+    trailers: tuple[tuple[str, str], ...] = ()
+    changes: tuple[Change, ...] = ()
+
+    @property
+    def author_date(self) -> datetime:
+        return datetime.fromisoformat(self.author_iso)
+
+    @property
+    def committer_date(self) -> datetime:
+        return datetime.fromisoformat(self.committer_iso)
+
+    @property
+    def short(self) -> str:
+        return self.sha[:12]
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def pr(self) -> int | None:
+        return pr_number(self.subject)
+
+    @property
+    def author(self) -> str:
+        return f"{self.author_name} <{self.author_email}>"
+
+    @property
+    def committer(self) -> str:
+        return f"{self.committer_name} <{self.committer_email}>"
+
+    def trailer(self, key: str) -> list[str]:
+        """Values of one trailer (`Reviewed-by`), compared without case, in the order written."""
+        wanted = key.lower()
+        return [value for name, value in self.trailers if name.lower() == wanted]
+
+    @property
+    def approvers(self) -> list[str]:
+        """Everyone named in `Approved-by:` or `Reviewed-by:` trailers."""
+        return [value for name, value in self.trailers if name.lower() in _APPROVAL_KEYS]
+
+    @property
+    def signed_off_by(self) -> list[str]:
+        return self.trailer("Signed-off-by")
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A program path as changed by one commit."""
+
+    commit: Commit
+    change: Change
+
+    @property
+    def path(self) -> str:
+        return self.change.path
+
+    @property
+    def sha(self) -> str:
+        return self.commit.sha
+
+    @property
+    def date(self) -> datetime:
+        return self.commit.committer_date
+
+    @property
+    def pr(self) -> int | None:
+        return self.commit.pr
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    toplevel: Path
+    prefix: str
+    head: str | None
+    branch: str | None
+    shallow: bool
+
+
+def _git(cwd: Path) -> Any:
+    import git
+
+    return git.Git(str(cwd))
+
+
+def repo_info(root: str | Path) -> RepoInfo:
+    """Where the repository is and what HEAD is. Raises HistoryUnavailableError outside Git."""
+    base = Path(root).resolve()
+    try:
+        import git
+    except ImportError as exc:  # GitPython refuses to import without a git executable
+        raise HistoryUnavailableError(f"git is not installed or not runnable ({exc})") from None
+    runner = _git(base)
+    try:
+        out = runner.execute(["git", "rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository"])
+    except git.GitCommandError:
+        raise HistoryUnavailableError("is not inside a Git repository, so history features are off", path=base) from None
+    except (git.GitCommandNotFound, OSError) as exc:
+        raise HistoryUnavailableError(f"git cannot be run ({exc})") from None
+    lines = out.split("\n")
+    toplevel, prefix, shallow = Path(lines[0]), lines[1] if len(lines) > 1 else "", lines[-1].strip() == "true"
+    try:
+        head: str | None = runner.execute(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"]).strip()
+    except git.GitCommandError:
+        head = None
+    try:
+        branch: str | None = runner.execute(["git", "symbolic-ref", "-q", "--short", "HEAD"]).strip() or None
+    except git.GitCommandError:
+        branch = None
+    return RepoInfo(toplevel=toplevel, prefix=prefix.strip(), head=head, branch=branch, shallow=shallow)
+
+
+def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
+    found = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and " " not in key.strip():
+            found.append((key.strip(), value.strip()))
+    return tuple(found)
+
+
+def _records(stream: Any) -> Iterator[bytes]:
+    """One commit's bytes at a time (fields and changes), without holding more than one chunk."""
+    rest = b""
+    read = getattr(stream, "read1", stream.read)  # what is there now, not a full chunk: parse while git works
+    while True:
+        chunk = read(_CHUNK)
+        if not chunk:
+            break
+        parts = (rest + chunk).split(_MARK_BYTES)
+        rest = parts.pop()
+        yield from parts
+    if rest:
+        yield rest
+
+
+def _parse_log(records: Iterable[bytes]) -> Iterator[Commit]:
+    """Commits from `git log -z --name-status --format=_FORMAT` output split at the marker.
+
+    A record is the commit's fields, NUL-separated, then its changes: a status token (`M`,
+    `R100`, possibly after an empty token or with a leading newline) and one path, or two for
+    renames and copies. The marker opens every commit's format, so no path can be mistaken for it.
+    """
+    for record in records:
+        if not record:
+            continue
+        tokens = record.decode("utf-8", "replace").split("\0")
+        if len(tokens) < _FIELD_COUNT:
+            continue
+        changes: list[Change] = []
+        index, end = _FIELD_COUNT, len(tokens)
+        while index < end:
+            token = tokens[index].lstrip("\n")
+            index += 1
+            if not token:
+                continue
+            letter = token[0]
+            status = _STATUS.get(letter)
+            if status is None:
+                continue
+            if letter in "RC":
+                if index + 1 >= end:
+                    break
+                old_path, path = tokens[index], tokens[index + 1]
+                index += 2
+                changes.append(Change(status, path, old_path, int(token[1:]) if token[1:].isdigit() else None))
+            else:
+                changes.append(Change(status, tokens[index] if index < end else ""))
+                index += 1
+        yield _commit(tokens[:_FIELD_COUNT], changes)
+
+
+def _commit(header: list[str], changes: list[Change]) -> Commit:
+    sha, parents, an, ae, ad, cn, ce, cd, sig, signer, subject, trailers = header
+    return Commit(
+        sha=sha,
+        parents=tuple(parents.split()),
+        author_name=an,
+        author_email=ae,
+        author_iso=ad,
+        committer_name=cn,
+        committer_email=ce,
+        committer_iso=cd,
+        signature=sig.strip(),
+        signer=signer,
+        subject=subject,
+        trailers=_parse_trailers(trailers),
+        changes=tuple(changes),
+    )
+
+
+def log_command(
+    *,
+    rev: str = "HEAD",
+    first_parent: bool = False,
+    paths: Iterable[str] = PROGRAM_PATHS,
+    show_pulls: bool = True,
+    signatures: bool = True,
+) -> list[str]:
+    """The `git log` command line the stream reads (shown in benchmark notes and docs)."""
+    command = [
+        "git",
+        "-c",
+        "log.showSignature=false",
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--no-color",
+        "--no-ext-diff",
+        "--relative",
+        "--name-status",
+        "-z",
+        "-M",
+        "--encoding=UTF-8",
+        f"--format={_FORMAT if signatures else _FORMAT_UNSIGNED}",
+        "--diff-merges=first-parent",
+    ]
+    if first_parent:
+        command.append("--first-parent")
+    elif show_pulls:
+        command.append("--show-pulls")
+    command.extend(["--end-of-options", rev, "--", *paths])
+    return command
+
+
+def iter_commits(
+    root: str | Path,
+    *,
+    rev: str = "HEAD",
+    first_parent: bool = False,
+    paths: Iterable[str] = PROGRAM_PATHS,
+    since: date | None = None,
+    until: date | None = None,
+    tz: tzinfo | None = None,
+    show_pulls: bool = True,
+    signatures: bool = True,
+) -> Iterator[Commit]:
+    """Stream the commits that touched `paths` (relative to `root`), newest first. See the module doc.
+
+    `signatures=False` skips signature checks (git runs gpg or ssh-keygen once per signed commit),
+    leaving `signature` and `signer` empty.
+    """
+    import git
+
+    base = Path(root).resolve()
+    zone = tz or UTC
+    process = _git(base).execute(
+        log_command(rev=rev, first_parent=first_parent, paths=paths, show_pulls=show_pulls, signatures=signatures),
+        as_process=True,
+    )
+    _widen_pipe(process.proc.stdout)
+    finished = False
+    try:
+        bounded = since is not None or until is not None
+        for commit in _parse_log(_records(process.proc.stdout)):
+            if bounded:
+                day = commit.committer_date.astimezone(zone).date()
+                if (until is not None and day > until) or (since is not None and day < since):
+                    continue
+            yield commit
+        finished = True
+    finally:
+        if finished:
+            try:
+                process.wait()
+            except git.GitCommandError as exc:
+                raise HistoryUnavailableError(f"git log failed: {_stderr(exc)}") from None
+        else:
+            process.proc.kill()
+            process.proc.wait()
+
+
+def _widen_pipe(stream: Any) -> None:
+    """Let git run up to 1 MiB ahead of the parser (Linux; elsewhere the default pipe size stays)."""
+    import fcntl
+
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+
+
+def _stderr(exc: Any) -> str:
+    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
+    text = text.strip().removeprefix("stderr: ").strip("'").strip()
+    return text.splitlines()[-1] if text else str(exc)
+
+
+@dataclass
+class History:
+    """The program's Git history, read lazily on first use. Build it with `load_history`."""
+
+    root: Path
+    available: bool
+    note: str = ""
+    shallow: bool = False
+    toplevel: Path | None = None
+    head: str | None = None
+    branch: str | None = None
+    rev: str = "HEAD"
+    first_parent: bool = True
+    _by_path: dict[str, list[tuple[int, Change]]] = field(default_factory=dict, repr=False)
+
+    def require(self) -> History:
+        """This history, or HistoryUnavailableError naming why there is none."""
+        if not self.available:
+            raise HistoryUnavailableError(self.note)
+        return self
+
+    @cached_property
+    def commits(self) -> list[Commit]:
+        """Every commit that touched the program, newest first (empty when unavailable)."""
+        if not self.available:
+            return []
+        found = list(iter_commits(self.root, rev=self.rev, first_parent=self.first_parent))
+        by_path: dict[str, list[tuple[int, Change]]] = {}
+        for index, commit in enumerate(found):
+            for change in commit.changes:
+                by_path.setdefault(change.path, []).append((index, change))
+        self._by_path = by_path
+        return found
+
+    def revisions(self, path: str) -> list[Revision]:
+        """Revisions of `path`, newest first; before a rename, those of its earlier name."""
+        commits = self.commits
+        result: list[Revision] = []
+        current, newer_than = path, -1
+        seen: set[str] = set()
+        while current not in seen:
+            seen.add(current)
+            renamed_from: str | None = None
+            for index, change in self._by_path.get(current, ()):
+                if index <= newer_than:
+                    continue
+                result.append(Revision(commits[index], change))
+                if change.status == "renamed" and change.old_path:
+                    renamed_from, newer_than = change.old_path, index
+                    break
+                if change.status == "added":
+                    break
+            if renamed_from is None:
+                break
+            current = renamed_from
+        return result
+
+    def first_added(self, path: str) -> Revision | None:
+        """The revision that first added `path` (under its first name), or None without history."""
+        revisions = self.revisions(path)
+        if not revisions:
+            return None
+        oldest = revisions[-1]
+        return oldest if oldest.change.status in {"added", "copied"} else None
+
+    def last_changed(self, path: str) -> Revision | None:
+        revisions = self.revisions(path)
+        return revisions[0] if revisions else None
+
+    def paths(self) -> list[str]:
+        """Every path any commit touched, sorted."""
+        _ = self.commits
+        return sorted(self._by_path)
+
+
+_CACHE: dict[tuple[str, str | None, str, bool], History] = {}
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def load_history(root: str | Path = ".", *, rev: str = "HEAD", first_parent: bool = True) -> History:
+    """The history of the program at `root` (see the module doc). Never raises for missing Git."""
+    base = Path(root).resolve()
+    try:
+        info = repo_info(base)
+    except HistoryUnavailableError as exc:
+        return History(root=base, available=False, note=_unavailable_note(exc), rev=rev, first_parent=first_parent)
+    if info.head is None:
+        return History(
+            root=base,
+            available=False,
+            note="The Git repository has no commits yet, so there is no history to show.",
+            toplevel=info.toplevel,
+            branch=info.branch,
+            rev=rev,
+            first_parent=first_parent,
+        )
+    key = (str(base), info.head, rev, first_parent)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    note = ""
+    if info.shallow:
+        note = (
+            "This is a shallow clone: Git history is cut at the oldest fetched commit, so older changes are "
+            "missing and the oldest commit appears to add every file (run `git fetch --unshallow`)."
+        )
+    history = History(
+        root=base,
+        available=True,
+        note=note,
+        shallow=info.shallow,
+        toplevel=info.toplevel,
+        head=info.head,
+        branch=info.branch,
+        rev=rev,
+        first_parent=first_parent,
+    )
+    _CACHE[key] = history
+    return history
+
+
+def _unavailable_note(exc: HistoryUnavailableError) -> str:
+    if "not inside a Git repository" in exc.message:
+        return "This folder is not in a Git repository, so Git history (revisions, pull requests, approvals) is off."
+    return f"Git history is off: {exc.message}."

@@ -1,0 +1,123 @@
+"""The program as it stood at a commit, tag, branch or date, read straight from Git objects.
+
+No checkout: `git archive` streams the program files of that commit (soc2kit.yml, policies/,
+controls/, evidence/) into a temporary folder, and `load_program` reads it like any other. The
+folder lives as long as the returned Program does.
+
+Public API
+    resolve_revision(root, rev, *, tz=None) -> (sha, committer datetime)
+        `rev` is anything `git rev-parse` knows (sha, tag, branch, HEAD~2) or a strict ISO date
+        (YYYY-MM-DD, or a `datetime.date`): the last commit on HEAD's first-parent line made at or
+        before the end of that day in `tz` (default UTC). Raises UsageError naming what to do.
+    load_program_at(root, rev, *, tz=None, today=None) -> ProgramAt
+        ProgramAt: program (a Program whose root is the temporary folder; document paths are the
+        same as in the work tree), commit (sha), rev (as given), date (committer date).
+"""
+
+from __future__ import annotations
+
+import re
+import tarfile
+import tempfile
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from soc2kit.errors import UsageError
+from soc2kit.history import PROGRAM_PATHS, RepoInfo, repo_info
+
+if TYPE_CHECKING:
+    from soc2kit.program import Program
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+@dataclass(frozen=True)
+class ProgramAt:
+    """A Program loaded from one commit."""
+
+    program: Program
+    commit: str
+    rev: str
+    date: datetime
+
+
+def _as_date(rev: str | date) -> date | None:
+    if isinstance(rev, date):
+        return rev
+    if _ISO_DATE.match(rev):
+        try:
+            return date.fromisoformat(rev)
+        except ValueError:
+            raise UsageError(f"'{rev}' is not a real calendar date") from None
+    return None
+
+
+def resolve_revision(
+    root: str | Path, rev: str | date, *, tz: tzinfo | None = None, info: RepoInfo | None = None
+) -> tuple[str, datetime]:
+    """The commit `rev` names, and its committer date (see the module doc). `info`: a `repo_info`
+    the caller already has."""
+    import git
+
+    info = info or repo_info(root)
+    if info.head is None:
+        raise UsageError("the Git repository has no commits yet, so there is no revision to read", path=info.toplevel)
+    runner = git.Git(str(Path(root).resolve()))
+    day = _as_date(rev)
+    label = str(rev)
+    try:
+        if day is not None:
+            end = datetime.combine(day, time(23, 59, 59), tzinfo=tz or UTC)
+            sha = runner.execute(["git", "rev-list", "-1", "--first-parent", f"--before={end.isoformat()}", "HEAD"]).strip()
+            if not sha:
+                raise UsageError(f"no commit on HEAD's first-parent line is dated {day.isoformat()} or earlier")
+        else:
+            if not label or label.startswith("-"):
+                raise UsageError(f"'{label}' is not a revision; give a commit, tag, branch or ISO date")
+            sha = runner.execute(["git", "rev-parse", "-q", "--verify", "--end-of-options", f"{label}^{{commit}}"]).strip()
+        stamp = runner.execute(["git", "show", "-s", "--format=%cI", sha]).strip()
+    except git.GitCommandError:
+        raise UsageError(
+            f"'{label}' is not a commit, tag or branch in this repository (nor an ISO date like 2026-06-30)"
+        ) from None
+    return sha, datetime.fromisoformat(stamp)
+
+
+def load_program_at(root: str | Path, rev: str | date, *, tz: tzinfo | None = None, today: date | None = None) -> ProgramAt:
+    """Load the program at `root` as it stood at `rev` (see the module doc)."""
+    import git
+
+    from soc2kit.program import load_program
+
+    base = Path(root).resolve()
+    info = repo_info(base)
+    sha, when = resolve_revision(base, rev, tz=tz, info=info)
+    top = git.Git(str(info.toplevel))
+    tree = f"{sha}:{info.prefix}" if info.prefix else f"{sha}^{{tree}}"
+    try:
+        present = set(top.execute(["git", "ls-tree", "--name-only", tree]).splitlines())
+    except git.GitCommandError:
+        present = set()
+    wanted = [path for path in PROGRAM_PATHS if path in present]
+    folder = tempfile.TemporaryDirectory(prefix="soc2kit-rev-")
+    target = Path(folder.name)
+    if wanted:
+        # Run from the top level: pathspecs are relative to the working directory, but to `tree` here.
+        process: Any = top.execute(["git", "archive", "--format=tar", tree, "--", *wanted], as_process=True)
+        try:
+            with tarfile.open(fileobj=process.proc.stdout, mode="r|") as archive:
+                archive.extractall(target, filter="data")
+            process.wait()
+        except (git.GitCommandError, tarfile.TarError) as exc:
+            folder.cleanup()
+            raise UsageError(f"cannot read the program at {label_of(rev)} from Git: {exc}") from None
+    program = load_program(target, today=today, use_cache=False)
+    weakref.finalize(program, folder.cleanup)
+    return ProgramAt(program=program, commit=sha, rev=label_of(rev), date=when)
+
+
+def label_of(rev: str | date) -> str:
+    return rev.isoformat() if isinstance(rev, date) else rev

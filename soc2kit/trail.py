@@ -1,0 +1,712 @@
+"""The audit trail (every commit that touched the program) and the auditor's bundle.
+
+Both are deterministic: the same repository gives the same bytes, whatever the time or the folder
+it is run in. Both are built from Git objects (HEAD and the revisions it names), never from
+uncommitted files.
+
+Public API
+    export_trail(root, out, *, output_format="jsonl", since=None, until=None, rev="HEAD",
+                 first_parent=False) -> TrailMeta
+        Streams the trail to the binary stream `out` (constant memory in the number of commits)
+        and returns what it wrote, with its sha256. Formats: jsonl (a header line, then one line
+        per commit), csv (one row per file change, header row; the metadata goes to a sidecar), md.
+    write_trail(root, output, **options) -> TrailMeta
+        To `output` atomically, with the sidecar `<output>.meta.json`; or to stdout when None.
+    build_bundle(root, start, end, output) -> BundleResult
+        The auditor's zip (see docs/trail.md): trail.jsonl for the period, control-matrix.csv,
+        evidence records and files of the period (from HEAD), soc2kit.yml, policies and controls as
+        they stood at the period end (program at that date, see soc2kit.revision), bundle.json and
+        MANIFEST.sha256 (`sha256sum -c` format) over every other entry. Written atomically.
+    TRAIL_FORMATS = ("jsonl", "csv", "md")
+Raises UsageError (exit 2) for: no Git repository, no commits, an inverted range, an output that is
+a folder or in a missing folder. Nothing is written then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import os
+import posixpath
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from soc2kit import __version__
+from soc2kit.errors import UsageError
+from soc2kit.history import Change, Commit, iter_commits, repo_info
+
+if TYPE_CHECKING:
+    import zipfile
+
+    from soc2kit.models import EvidenceRecord
+    from soc2kit.program import Program
+
+TRAIL_FORMATS = ("jsonl", "csv", "md")
+SHAPE_VERSION = 1
+CSV_COLUMNS = (
+    "commit",
+    "committer_date",
+    "author_name",
+    "author_email",
+    "author_date",
+    "committer_name",
+    "committer_email",
+    "signature",
+    "pr",
+    "merge",
+    "approvals",
+    "signed_off_by",
+    "subject",
+    "change",
+    "path",
+    "old_path",
+    "kind",
+    "entity",
+)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_SKIPPED_NAMES = {"README.md", "index.md"}
+_BATCH = 256
+
+
+@dataclass
+class TrailMeta:
+    """What an export wrote: the header of jsonl and md, the sidecar of every format."""
+
+    soc2kit: str
+    format: str
+    rev: str
+    head: str
+    since: str | None
+    until: str | None
+    timezone: str
+    first_parent: bool
+    signatures: bool = True
+    commits: int = 0
+    sha256: str = ""
+
+    def header(self) -> dict[str, Any]:
+        data = asdict(self)
+        del data["commits"], data["sha256"]
+        return {"record": "header", "version": SHAPE_VERSION, **data}
+
+
+class _HashingWriter:
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.out.write(data)
+
+
+# -- entities -------------------------------------------------------------------------------------
+
+
+def _kind(path: str) -> str:
+    if path == "soc2kit.yml":
+        return "config"
+    top, _, rest = path.partition("/")
+    name = posixpath.basename(path)
+    if name in _SKIPPED_NAMES or name.startswith((".", "_")):
+        return "other"
+    if top == "policies" and name.endswith(".md"):
+        return "policy"
+    if top == "controls" and name.endswith(".md"):
+        return "control"
+    if top == "evidence" and rest:
+        return "evidence" if name.endswith((".yaml", ".yml")) else "evidence-file"
+    return "other"
+
+
+class _Entities:
+    """Which policy, control or evidence record a path belongs to, read from Git objects lazily.
+
+    A policy, control or evidence record is the `id` in the newest version of its file the trail
+    meets (read through one persistent `git cat-file --batch`, once per path). An evidence file
+    belongs to the record that lists it: a record met earlier in the trail, or the records of its
+    folder at HEAD (one `git ls-tree` for all folders).
+    """
+
+    def __init__(self, root: Path, prefix: str, head: str) -> None:
+        import git
+
+        self.runner = git.Git(str(root))
+        self.prefix = prefix
+        self.head = head
+        self.ids: dict[str, str | None] = {}
+        self.resolved: dict[str, tuple[str, str | None]] = {}
+        self._folders: dict[str, list[str]] | None = None
+
+    def resolve(self, commit: Commit, change: Change) -> tuple[str, str | None]:
+        path = change.path
+        known = self.resolved.get(path)
+        if known is not None and change.old_path is None:
+            return known
+        kind = _kind(path)
+        if kind in {"other", "config"}:
+            self.resolved[path] = (kind, None)
+            return kind, None
+        if path not in self.ids:
+            if kind == "evidence-file":
+                self._load_folder(posixpath.dirname(path))
+            else:
+                where = commit.parents[0] if change.status == "deleted" and commit.parents else commit.sha
+                self.ids[path] = self._read(where, path, kind)
+        entity = self.ids.get(path)
+        if change.old_path is not None and change.old_path not in self.ids:
+            self.ids[change.old_path] = entity
+        if entity is not None or kind != "evidence-file":
+            self.resolved[path] = (kind, entity)
+        return kind, entity
+
+    def _read(self, rev: str, path: str, kind: str) -> str | None:
+        try:
+            _sha, _type, _size, raw = self.runner.get_object_data(f"{rev}:{self.prefix}{path}")
+        except (ValueError, OSError):
+            return None
+        from soc2kit.documents import Document, decode, parse_text
+
+        doc = Document(path=path, kind=kind)
+        text = decode(raw, path, doc.diagnostics)
+        if text is None:
+            return None
+        parse_text(doc, text, markdown=kind != "evidence")
+        if kind == "evidence" and doc.entity_id is not None and doc.data is not None:
+            files = doc.data.get("files")
+            folder = posixpath.dirname(path)
+            for item in files if isinstance(files, list) else ():
+                listed = item.get("path") if isinstance(item, dict) else None
+                if isinstance(listed, str):
+                    self.ids.setdefault(posixpath.normpath(posixpath.join(folder, listed)), doc.entity_id)
+        return doc.entity_id
+
+    def _load_folder(self, folder: str) -> None:
+        if self._folders is None:
+            import git
+
+            self._folders = {}
+            try:
+                listing = self.runner.execute(["git", "ls-tree", "-r", "-z", "--name-only", self.head, "--", "evidence"])
+            except git.GitCommandError:
+                listing = ""
+            for path in listing.split("\0"):
+                if _kind(path) == "evidence":
+                    self._folders.setdefault(posixpath.dirname(path), []).append(path)
+        for record in self._folders.pop(folder, []):
+            if record not in self.ids:
+                self.ids[record] = self._read(self.head, record, "evidence")
+
+    def close(self) -> None:
+        self.runner.clear_cache()
+
+
+# -- trail ----------------------------------------------------------------------------------------
+
+
+_FileRow = tuple[str, str, str | None, str, str | None]
+"""(change, path, old_path, kind, entity) of one file in one commit."""
+_FILE_KEYS = ("change", "path", "old_path", "kind", "entity")
+_encode: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _record(commit: Commit, files: list[_FileRow]) -> dict[str, Any]:
+    """One commit of the trail as data: the shape of a jsonl line (see docs/trail.md)."""
+    return {
+        "record": "commit",
+        "commit": commit.sha,
+        "parents": list(commit.parents),
+        "author": {"name": commit.author_name, "email": commit.author_email, "date": commit.author_iso},
+        "committer": {"name": commit.committer_name, "email": commit.committer_email, "date": commit.committer_iso},
+        "signature": commit.signature,
+        "signer": commit.signer,
+        "subject": commit.subject,
+        "pr": commit.pr,
+        "merge": commit.is_merge,
+        "approvals": commit.approvers,
+        "signed_off_by": commit.signed_off_by,
+        "trailers": [[key, value] for key, value in commit.trailers],
+        "files": [dict(zip(_FILE_KEYS, row, strict=True)) for row in files],
+    }
+
+
+def _strings(items: Iterable[str]) -> str:
+    return "[" + ",".join(map(_encode, items)) + "]"
+
+
+def _optional(value: str | None) -> str:
+    return "null" if value is None else _encode(value)
+
+
+def _record_line(commit: Commit, files: list[_FileRow]) -> str:
+    """`json.dumps(_record(...), ensure_ascii=False, separators=(",", ":"))` and a newline, built
+    directly: the trail's hot path (tests hold the two equal)."""
+    pr = commit.pr
+    return "".join(
+        (
+            '{"record":"commit","commit":',
+            _encode(commit.sha),
+            ',"parents":',
+            _strings(commit.parents),
+            ',"author":{"name":',
+            _encode(commit.author_name),
+            ',"email":',
+            _encode(commit.author_email),
+            ',"date":',
+            _encode(commit.author_iso),
+            '},"committer":{"name":',
+            _encode(commit.committer_name),
+            ',"email":',
+            _encode(commit.committer_email),
+            ',"date":',
+            _encode(commit.committer_iso),
+            '},"signature":',
+            _encode(commit.signature),
+            ',"signer":',
+            _encode(commit.signer),
+            ',"subject":',
+            _encode(commit.subject),
+            ',"pr":',
+            "null" if pr is None else str(pr),
+            ',"merge":',
+            "true" if commit.is_merge else "false",
+            ',"approvals":',
+            _strings(commit.approvers),
+            ',"signed_off_by":',
+            _strings(commit.signed_off_by),
+            ',"trailers":[',
+            ",".join(f"[{_encode(key)},{_encode(value)}]" for key, value in commit.trailers),
+            '],"files":[',
+            ",".join(
+                f'{{"change":{_encode(change)},"path":{_encode(path)},"old_path":{_optional(old)},'
+                f'"kind":{_encode(kind)},"entity":{_optional(entity)}}}'
+                for change, path, old, kind, entity in files
+            ),
+            "]}\n",
+        )
+    )
+
+
+def _files(entities: _Entities, commit: Commit) -> list[_FileRow]:
+    changes = commit.changes
+    if len(changes) > 1:
+        changes = tuple(sorted(changes, key=lambda c: (c.path, c.old_path or "")))
+    rows: list[_FileRow] = []
+    for change in changes:
+        kind, entity = entities.resolve(commit, change)
+        rows.append((change.status, change.path, change.old_path, kind, entity))
+    return rows
+
+
+def _md_cell(value: object) -> str:
+    return str(value if value is not None else "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _check_range(since: date | None, until: date | None) -> None:
+    if since is not None and until is not None and until < since:
+        raise UsageError(f"the range ends ({until}) before it starts ({since}); give --since on or before --until")
+
+
+@dataclass
+class _Context:
+    root: Path
+    prefix: str
+    head: str
+    timezone: str
+
+
+def _context(root: str | Path, rev: str) -> _Context:
+    """The repository, the commit `rev` names and the audit time zone in its soc2kit.yml."""
+    from soc2kit.revision import resolve_revision
+
+    base = Path(root).resolve()
+    if not base.is_dir():
+        raise UsageError("is not a folder", path=base)
+    info = repo_info(base)
+    if info.head is None:
+        raise UsageError("the Git repository has no commits yet: there is no trail to export", path=info.toplevel)
+    head = info.head if rev == "HEAD" else resolve_revision(base, rev, info=info)[0]
+    return _Context(root=base, prefix=info.prefix, head=head, timezone=_timezone_at(base, info.prefix, head))
+
+
+def _timezone_at(root: Path, prefix: str, rev: str) -> str:
+    """`audit.timezone` of soc2kit.yml at `rev`; UTC when it is missing or not a known zone.
+
+    Read with the documents parser only (no model validation): the trail needs one key, fast.
+    """
+    import git
+
+    from soc2kit.documents import Document, decode, parse_text
+
+    runner = git.Git(str(root))
+    try:
+        _sha, _type, _size, raw = runner.get_object_data(f"{rev}:{prefix}soc2kit.yml")
+    except (ValueError, OSError):
+        return "UTC"
+    finally:
+        runner.clear_cache()
+    doc = Document(path="soc2kit.yml", kind="config")
+    text = decode(raw, doc.path, doc.diagnostics)
+    if text is not None:
+        parse_text(doc, text, markdown=False)
+    audit = doc.data.get("audit") if doc.data is not None else None
+    zone = audit.get("timezone", "UTC") if isinstance(audit, dict) else "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ValueError, TypeError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return "UTC"
+    return str(zone)
+
+
+def export_trail(
+    root: str | Path,
+    out: IO[bytes],
+    *,
+    output_format: str = "jsonl",
+    since: date | None = None,
+    until: date | None = None,
+    rev: str = "HEAD",
+    first_parent: bool = False,
+    signatures: bool = True,
+) -> TrailMeta:
+    """Stream the trail into `out` (see the module doc). `signatures=False`: no signature checks."""
+    if output_format not in TRAIL_FORMATS:
+        raise UsageError(f"unknown trail format '{output_format}'; use one of {', '.join(TRAIL_FORMATS)}")
+    _check_range(since, until)
+    ctx = _context(root, rev)
+    meta = TrailMeta(
+        soc2kit=__version__,
+        format=output_format,
+        rev=rev,
+        head=ctx.head,
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
+        timezone=ctx.timezone,
+        first_parent=first_parent,
+        signatures=signatures,
+    )
+    writer = _HashingWriter(out)
+    entities = _Entities(ctx.root, ctx.prefix, ctx.head)
+    commits = iter_commits(
+        ctx.root,
+        rev=ctx.head,
+        first_parent=first_parent,
+        since=since,
+        until=until,
+        tz=ZoneInfo(ctx.timezone),
+        signatures=signatures,
+    )
+    try:
+        writers: dict[str, Callable[[Iterator[Commit], _Entities, _HashingWriter, TrailMeta], int]] = {
+            "jsonl": _write_jsonl,
+            "csv": _write_csv,
+            "md": _write_md,
+        }
+        meta.commits = writers[output_format](commits, entities, writer, meta)
+    finally:
+        entities.close()
+    meta.sha256 = writer.digest.hexdigest()
+    return meta
+
+
+def _write_jsonl(commits: Iterator[Commit], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+    out.write((json.dumps(meta.header(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+    count = 0
+    batch: list[str] = []
+    for commit in commits:
+        batch.append(_record_line(commit, _files(entities, commit)))
+        count += 1
+        if len(batch) == _BATCH:
+            out.write("".join(batch).encode("utf-8"))
+            batch.clear()
+    out.write("".join(batch).encode("utf-8"))
+    return count
+
+
+def _write_csv(commits: Iterator[Commit], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+    del meta
+    buffer = io.StringIO()
+    table = csv.writer(buffer, lineterminator="\n")
+
+    def flush() -> None:
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+
+    table.writerow(CSV_COLUMNS)
+    count = 0
+    for commit in commits:
+        count += 1
+        head = [
+            commit.sha,
+            commit.committer_iso,
+            commit.author_name,
+            commit.author_email,
+            commit.author_iso,
+            commit.committer_name,
+            commit.committer_email,
+            commit.signature,
+            commit.pr if commit.pr is not None else "",
+            "yes" if commit.is_merge else "no",
+            "; ".join(commit.approvers),
+            "; ".join(commit.signed_off_by),
+            commit.subject,
+        ]
+        for change, path, old, kind, entity in _files(entities, commit) or [("", "", None, "", None)]:
+            table.writerow([*head, change, path, old or "", kind, entity or ""])
+        if count % _BATCH == 0:
+            flush()
+    flush()
+    return count
+
+
+def _write_md(commits: Iterator[Commit], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+    since, until = meta.since or "the first commit", meta.until or "HEAD"
+    out.write(
+        (
+            "# Audit trail\n\n"
+            f"- Repository HEAD: `{meta.head}`\n"
+            f"- Range: {since} to {until} (committer dates, {meta.timezone})"
+            f"{', first-parent line only' if meta.first_parent else ''}\n"
+            f"- soc2kit {meta.soc2kit}\n\n"
+            "| Date | Commit | Author | PR | Approvals | Signature | Change | Path | Entity | Subject |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+        ).encode()
+    )
+    count = 0
+    for commit in commits:
+        count += 1
+        rows = []
+        for n, (change, new_path, old, _kind_name, entity) in enumerate(_files(entities, commit) or [("", "", None, "", None)]):
+            path = f"{old} → {new_path}" if old else new_path
+            first = n == 0
+            cells = [
+                commit.committer_iso if first else "",
+                f"`{commit.short}`" if first else "",
+                f"{commit.author_name} <{commit.author_email}>" if first else "",
+                f"#{commit.pr}" if first and commit.pr is not None else "",
+                "; ".join(commit.approvers) if first else "",
+                commit.signature if first else "",
+                change,
+                path,
+                entity,
+                commit.subject if first else "",
+            ]
+            rows.append("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
+        out.write("".join(rows).encode("utf-8"))
+    out.write(f"\n{count} commit{'' if count == 1 else 's'}.\n".encode())
+    return count
+
+
+@contextlib.contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A temp file next to `path`, renamed over it only if the block finishes."""
+    if path.is_dir():
+        raise UsageError("is a folder; give a file name", path=path)
+    parent = path.parent if str(path.parent) else Path()
+    if not parent.is_dir():
+        raise UsageError(f"cannot write {path.name}: the folder {parent} does not exist", path=path)
+    fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(temp).chmod(0o666 & ~umask)
+        Path(temp).replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(temp).unlink()
+        raise
+
+
+def write_trail(root: str | Path, output: Path | None, **options: Any) -> TrailMeta:
+    """Export to `output` (atomically, plus `<output>.meta.json`) or to stdout when None."""
+    if output is None:
+        import sys
+
+        return export_trail(root, sys.stdout.buffer, **options)
+    sidecar = output.with_name(output.name + ".meta.json")
+    with _atomic_file(output) as handle:
+        meta = export_trail(root, handle, **options)
+    with _atomic_file(sidecar) as handle:
+        handle.write((json.dumps(asdict(meta), indent=2) + "\n").encode("utf-8"))
+    return meta
+
+
+# -- bundle ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class BundleResult:
+    path: Path
+    sha256: str
+    entries: int
+    head: str
+    period_end_commit: str
+    missing: list[str] = field(default_factory=list)
+
+
+def _in_period(record: EvidenceRecord, start: date, end: date) -> bool:
+    if record.covers is not None:
+        return record.covers.start <= end and record.covers.end >= start
+    return start <= record.collected <= end
+
+
+def _control_matrix(end_program: Program, records: dict[str, list[EvidenceRecord]]) -> bytes:
+    buffer = io.StringIO()
+    table = csv.writer(buffer, lineterminator="\n")
+    table.writerow(
+        ("criterion", "criterion_title", "control", "control_title", "owner", "frequency", "evidence_in_period", "note")
+    )
+    exclusions = end_program.exclusions
+    for criterion in end_program.catalog.criteria:
+        if not end_program.in_scope(criterion):
+            continue
+        if criterion.id in exclusions:
+            table.writerow((criterion.id, criterion.title, "", "", "", "", "", f"excluded: {exclusions[criterion.id]}"))
+            continue
+        controls = end_program.controls_of(criterion)
+        if not controls:
+            table.writerow((criterion.id, criterion.title, "", "", "", "", "", "no control"))
+        for control in sorted(controls, key=lambda c: c.id):
+            found = records.get(control.id, [])
+            table.writerow(
+                (
+                    criterion.id,
+                    criterion.title,
+                    control.id,
+                    control.title,
+                    control.owner,
+                    control.frequency,
+                    "; ".join(r.id for r in found),
+                    "" if found else "no evidence in the period",
+                )
+            )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    import zipfile
+
+    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = (0o100644 & 0xFFFF) << 16
+    return info
+
+
+def _program_files(program: Program, folders: tuple[str, ...]) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for path in sorted(program.documents):
+        if path == "soc2kit.yml" or path.split("/", 1)[0] in folders:
+            source = program.root / path
+            if source.is_file():
+                found[path] = source.read_bytes()
+    return found
+
+
+def build_bundle(root: str | Path, start: date, end: date, output: Path) -> BundleResult:
+    """Write the auditor's zip for the period `start`..`end` (see the module doc)."""
+    import zipfile
+
+    from soc2kit.evidence import lfs_pointer_oid
+    from soc2kit.revision import load_program_at
+
+    _check_range(start, end)
+    if output.is_dir():
+        raise UsageError("is a folder; give a file name like bundle.zip", path=output)
+    ctx = _context(root, "HEAD")
+    tz = ZoneInfo(ctx.timezone)
+    at_end = load_program_at(ctx.root, end, tz=tz)
+    at_head = load_program_at(ctx.root, ctx.head, tz=tz)
+    head_program = at_head.program
+
+    entries: dict[str, bytes] = {}
+    trail = io.BytesIO()
+    trail_meta = export_trail(ctx.root, trail, since=start, until=end, rev=ctx.head)
+    entries["trail.jsonl"] = trail.getvalue()
+
+    records: dict[str, list[EvidenceRecord]] = {}
+    missing: list[str] = []
+    lfs: list[str] = []
+    for record in sorted(head_program.evidence.values(), key=lambda r: r.id):
+        if not _in_period(record, start, end):
+            continue
+        records.setdefault(record.control, []).append(record)
+        record_path = head_program.source("evidence", record.id).path
+        entries[record_path] = (head_program.root / record_path).read_bytes()
+        folder = posixpath.dirname(record_path)
+        for item in record.files:
+            path = posixpath.normpath(posixpath.join(folder, item.path))
+            source = head_program.root / path
+            if path.startswith("../") or not source.is_file():
+                missing.append(path)
+                continue
+            entries[path] = source.read_bytes()
+            if lfs_pointer_oid(entries[path]) is not None:
+                lfs.append(path)
+    entries["control-matrix.csv"] = _control_matrix(at_end.program, records)
+    for path, data in _program_files(at_end.program, ("policies", "controls")).items():
+        entries[f"period-end/{path}"] = data
+    meta = {
+        "version": SHAPE_VERSION,
+        "soc2kit": __version__,
+        "head": ctx.head,
+        "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": ctx.timezone},
+        "period_end_commit": at_end.commit,
+        "period_end_commit_date": at_end.date.isoformat(),
+        "trail": {"commits": trail_meta.commits, "sha256": trail_meta.sha256},
+        "evidence_records": sum(len(v) for v in records.values()),
+        "missing_evidence_files": sorted(set(missing)),
+        "lfs_pointer_files": sorted(set(lfs)),
+    }
+    entries["bundle.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    entries["README.md"] = _readme(meta).encode("utf-8")
+    manifest = "".join(f"{hashlib.sha256(entries[name]).hexdigest()}  {name}\n" for name in sorted(entries))
+    entries["MANIFEST.sha256"] = manifest.encode("utf-8")
+
+    with _atomic_file(output) as handle, zipfile.ZipFile(handle, "w") as archive:
+        for name in sorted(entries):
+            archive.writestr(_zip_info(name), entries[name], compresslevel=6)
+    digest = hashlib.sha256()
+    with output.open("rb") as written:
+        for chunk in iter(lambda: written.read(1 << 20), b""):
+            digest.update(chunk)
+    return BundleResult(
+        path=output,
+        sha256=digest.hexdigest(),
+        entries=len(entries),
+        head=ctx.head,
+        period_end_commit=at_end.commit,
+        missing=sorted(set(missing)),
+    )
+
+
+def _readme(meta: dict[str, Any]) -> str:
+    period = meta["period"]
+    return (
+        f"# SOC 2 audit bundle, {period['start']} to {period['end']}\n\n"
+        f"Built by soc2kit {meta['soc2kit']} from commit {meta['head']}.\n\n"
+        "- `MANIFEST.sha256`: the sha256 of every other entry; check with `sha256sum -c MANIFEST.sha256`.\n"
+        "- `bundle.json`: what this bundle was built from (commits, period, counts).\n"
+        "- `trail.jsonl`: every commit in the period that touched the program, with author, committer, pull\n"
+        "  request, approvals, signature status and each file's change.\n"
+        "- `control-matrix.csv`: each criterion in scope, its controls, their owners and frequencies, and\n"
+        "  the evidence records for the period.\n"
+        "- `evidence/`: the evidence records of the period and the files they list, as committed at HEAD.\n"
+        "  Files stored with Git LFS are included as their pointer files (listed in `bundle.json`); the\n"
+        "  pointer's sha256 oid is the digest the record names.\n"
+        f"- `period-end/`: the policies and controls as they stood at the period end (commit\n"
+        f"  {meta['period_end_commit']}, {meta['period_end_commit_date']}).\n"
+    )

@@ -1,0 +1,284 @@
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from soc2kit import __version__
+from soc2kit.errors import UsageError
+from soc2kit.history import iter_commits
+from soc2kit.trail import CSV_COLUMNS, _Entities, _files, _record, _record_line, export_trail
+from tests.conftest import run_cli
+from tests.gitrepo import BOB, CAROL, GitRepo, program_repo
+
+POLICY = "policies/information-security.md"
+
+
+def _history_repo(root: Path) -> GitRepo:
+    """PR #12 (merge: rename a control, edit the policy), PR #13 (squash with approval), LFS evidence,
+    a deleted policy, and a commit outside the program."""
+    repo = program_repo(root)
+    repo.write("policies/retired.md", "---\nid: POL-OLD\ntitle: Old\n---\n# Old\n")
+    repo.commit("Add an old policy (#3)")
+    repo.branch("rename-control")
+    repo.rename("controls/TC-02.md", "controls/TC-02-renamed.md")
+    repo.commit("Rename TC-02", author=BOB, trailers=[("Reviewed-by", "Carol Chen <carol@example.com>")])
+    repo.replace(POLICY, "Why.", "Why we do it.")
+    repo.commit("Explain the purpose", author=BOB, signoff=True)
+    repo.checkout("main")
+    repo.merge_pr("rename-control", 12)
+    repo.branch("bump")
+    repo.replace(POLICY, 'version: "1.0"', 'version: "1.1"')
+    repo.commit("Bump", author=CAROL)
+    repo.checkout("main")
+    repo.squash_pr("bump", 13, "Bump the policy", author=CAROL, trailers=(("Approved-by", "Bob Brown <bob@example.com>"),))
+    oid = repo.lfs_pointer("evidence/TC-05/scan.pdf", b"%PDF big scan")
+    repo.write(
+        "evidence/TC-05/scan.yaml",
+        "id: EV-TC-05-SCAN\ncontrol: TC-05\nrequirement: review\ncollected: 2026-02-01\ncollector: bob@example.com\n"
+        f"files:\n  - path: scan.pdf\n    sha256: {oid}\n",
+    )
+    repo.commit("Add scan evidence", author=BOB, trailers=[("Evidence-For", "TC-05"), ("Evidence-Record", "EV-TC-05-SCAN")])
+    repo.remove("policies/retired.md")
+    repo.commit("Retire the old policy (#14)")
+    repo.write("README.md", "outside the program\n")
+    repo.commit("Readme")
+    return repo
+
+
+def _export(repo: GitRepo, **options) -> bytes:
+    out = io.BytesIO()
+    export_trail(repo.root, out, **options)
+    return out.getvalue()
+
+
+def _jsonl(data: bytes) -> list[dict]:
+    return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def history_repo(tmp_path_factory) -> GitRepo:
+    return _history_repo(tmp_path_factory.mktemp("trail") / "repo")
+
+
+def test_jsonl_has_a_header_then_one_line_per_program_commit(history_repo):
+    lines = _jsonl(_export(history_repo))
+    header = lines[0]
+    assert header == {
+        "record": "header",
+        "version": 1,
+        "soc2kit": __version__,
+        "format": "jsonl",
+        "rev": "HEAD",
+        "head": history_repo.head(),
+        "since": None,
+        "until": None,
+        "timezone": "UTC",
+        "first_parent": False,
+        "signatures": True,
+    }
+    subjects = [line["subject"] for line in lines[1:]]
+    assert subjects == [
+        "Retire the old policy (#14)",
+        "Add scan evidence",
+        "Bump the policy (#13)",
+        "Merge pull request #12 from acme/rename-control",
+        "Explain the purpose",
+        "Rename TC-02",
+        "Add an old policy (#3)",
+        "Start the SOC 2 program",
+    ]
+
+
+def test_each_commit_carries_people_pr_approvals_and_file_entities(history_repo):
+    by_subject = {line["subject"]: line for line in _jsonl(_export(history_repo))[1:]}
+    merge = by_subject["Merge pull request #12 from acme/rename-control"]
+    assert merge["pr"] == 12
+    assert merge["merge"] is True
+    assert len(merge["parents"]) == 2
+    assert merge["files"] == [
+        {
+            "change": "renamed",
+            "path": "controls/TC-02-renamed.md",
+            "old_path": "controls/TC-02.md",
+            "kind": "control",
+            "entity": "TC-02",
+        },
+        {"change": "modified", "path": POLICY, "old_path": None, "kind": "policy", "entity": "POL-ISP"},
+    ]
+    squash = by_subject["Bump the policy (#13)"]
+    assert squash["author"] == {"name": "Carol Chen", "email": "carol@example.com", "date": squash["committer"]["date"]}
+    assert squash["approvals"] == ["Bob Brown <bob@example.com>"]
+    assert squash["signature"] == "N"
+    assert by_subject["Explain the purpose"]["signed_off_by"] == ["Bob Brown <bob@example.com>"]
+    assert by_subject["Rename TC-02"]["approvals"] == ["Carol Chen <carol@example.com>"]
+    evidence = by_subject["Add scan evidence"]
+    assert evidence["trailers"] == [["Evidence-For", "TC-05"], ["Evidence-Record", "EV-TC-05-SCAN"]]
+    assert [(f["path"], f["kind"], f["entity"]) for f in evidence["files"]] == [
+        ("evidence/TC-05/scan.pdf", "evidence-file", "EV-TC-05-SCAN"),
+        ("evidence/TC-05/scan.yaml", "evidence", "EV-TC-05-SCAN"),
+    ]
+    retired = by_subject["Retire the old policy (#14)"]
+    assert retired["files"] == [
+        {"change": "deleted", "path": "policies/retired.md", "old_path": None, "kind": "policy", "entity": "POL-OLD"}
+    ]
+    assert "Readme" not in by_subject
+
+
+def test_repeat_exports_and_clones_elsewhere_are_byte_identical(history_repo, tmp_path):
+    first = _export(history_repo)
+    assert _export(history_repo) == first
+    clone = tmp_path / "somewhere" / "else"
+    subprocess.run(["git", "clone", "-q", str(history_repo.root), str(clone)], check=True)
+    assert _export(GitRepo(clone)) == first
+
+
+def test_since_and_until_limit_the_trail_and_are_in_the_header(tmp_path):
+    repo = GitRepo.create(tmp_path / "repo")
+    for day in ("2026-01-10", "2026-02-10", "2026-03-10"):
+        repo.write(f"controls/AC-0{day[6]}.md", day)
+        repo.commit(f"Control of {day}", date=f"{day}T08:00:00+00:00")
+    lines = _jsonl(_export(repo, since=date(2026, 2, 1), until=date(2026, 2, 28)))
+    assert (lines[0]["since"], lines[0]["until"]) == ("2026-02-01", "2026-02-28")
+    assert [line["subject"] for line in lines[1:]] == ["Control of 2026-02-10"]
+
+
+def test_csv_has_one_row_per_file_change(history_repo):
+    rows = list(csv.DictReader(io.StringIO(_export(history_repo, output_format="csv").decode("utf-8"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    merge_rows = [r for r in rows if r["pr"] == "12"]
+    assert [(r["change"], r["path"], r["old_path"], r["merge"]) for r in merge_rows] == [
+        ("renamed", "controls/TC-02-renamed.md", "controls/TC-02.md", "yes"),
+        ("modified", POLICY, "", "yes"),
+    ]
+    assert {r["approvals"] for r in rows if r["pr"] == "13"} == {"Bob Brown <bob@example.com>"}
+
+
+def test_markdown_names_head_range_and_version_then_a_table(history_repo):
+    text = _export(history_repo, output_format="md").decode("utf-8")
+    assert text.startswith("# Audit trail\n")
+    assert f"- Repository HEAD: `{history_repo.head()}`" in text
+    assert f"- soc2kit {__version__}" in text
+    assert "| Date | Commit | Author | PR | Approvals |" in text
+    assert "| renamed | controls/TC-02.md → controls/TC-02-renamed.md | TC-02 |" in text
+    assert text.endswith("\n8 commits.\n")
+
+
+def test_output_file_is_written_with_a_sidecar_and_its_sha256_is_printed(history_repo, tmp_path):
+    target = tmp_path / "trail.jsonl"
+    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert f"sha256 {digest}" in result.stderr
+    meta = json.loads((tmp_path / "trail.jsonl.meta.json").read_text(encoding="utf-8"))
+    assert meta["sha256"] == digest
+    assert meta["commits"] == 8
+    assert meta["head"] == history_repo.head()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trail.jsonl", "trail.jsonl.meta.json"]
+    again = run_cli("trail", "export", "--path", str(history_repo.root), "--format", "jsonl")
+    assert again.stdout.encode("utf-8") == target.read_bytes()
+
+
+def test_first_parent_keeps_only_the_main_line(history_repo):
+    subjects = [line["subject"] for line in _jsonl(_export(history_repo, first_parent=True))[1:]]
+    assert "Rename TC-02" not in subjects
+    assert "Merge pull request #12 from acme/rename-control" in subjects
+
+
+def test_program_in_a_subfolder_exports_program_relative_paths(tmp_path):
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.write("compliance/soc2kit.yml", "organization: X\n")
+    repo.write("compliance/policies/a.md", "---\nid: POL-A\n---\n# A\n")
+    repo.write("app/main.py", "print()\n")
+    repo.commit("Start")
+    lines = _jsonl(_export(GitRepo(repo.root / "compliance")))
+    assert [(f["path"], f["entity"]) for f in lines[1]["files"]] == [("policies/a.md", "POL-A"), ("soc2kit.yml", None)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "2026-03-01", "--until", "2026-02-01"], "ends (2026-02-01) before it starts (2026-03-01)"),
+        (["--since", "2026-3-1"], "is not an ISO date"),
+        (["--rev", "no-such-tag"], "'no-such-tag' is not a commit, tag or branch"),
+    ],
+)
+def test_bad_options_exit_2_and_write_nothing(history_repo, tmp_path, args, message):
+    target = tmp_path / "trail.jsonl"
+    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(target), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_that_is_a_folder_or_in_a_missing_folder_is_refused(history_repo, tmp_path):
+    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(tmp_path))
+    assert result.returncode == 2
+    assert "is a folder" in result.stderr
+    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(tmp_path / "missing" / "t.jsonl"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outside_git_or_without_commits_is_a_usage_error(tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    with pytest.raises(UsageError, match="not inside a Git repository"):
+        export_trail(plain, io.BytesIO())
+    empty = GitRepo.create(tmp_path / "empty")
+    result = run_cli("trail", "export", "--path", str(empty.root))
+    assert result.returncode == 2
+    assert "no commits" in result.stderr
+
+
+def test_shallow_clone_exports_what_it_has(history_repo, tmp_path):
+    clone = history_repo.shallow_clone(tmp_path / "clone", depth=1)
+    lines = _jsonl(_export(clone))
+    assert [line["subject"] for line in lines[1:]] == ["Readme"]
+    assert {f["change"] for f in lines[1]["files"]} == {"added"}
+
+
+def test_fast_json_lines_equal_json_dumps_even_for_awkward_text(tmp_path):
+    repo = GitRepo.create(tmp_path / "repo")
+    repo.write('policies/quote "and" back\\slash.md', "---\nid: POL-Q\n---\n# Q\n")
+    repo.write("controls/Ünïcødé\ttab.md", "x")
+    repo.commit('Say "hi" \\ to Zoë ☃ (#5)', author=('Zoë "Z" Ünal', "zoe@example.com"), trailers=[("Reviewed-by", "Ana <a@x>")])
+    head = repo.head()
+    entities = _Entities(repo.root, "", head)
+    commits = list(iter_commits(repo.root))
+    assert [c.subject for c in commits] == ['Say "hi" \\ to Zoë ☃ (#5)']
+    for commit in commits:
+        rows = _files(entities, commit)
+        expected = json.dumps(_record(commit, rows), ensure_ascii=False, separators=(",", ":")) + "\n"
+        assert _record_line(commit, rows) == expected
+    entities.close()
+
+
+def test_signatures_can_be_skipped(history_repo):
+    lines = _jsonl(_export(history_repo, signatures=False))
+    assert lines[0]["signatures"] is False
+    assert {(line["signature"], line["signer"]) for line in lines[1:]} == {("", "")}
+
+
+def test_since_and_until_are_days_in_the_audit_time_zone(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.replace(
+        "soc2kit.yml",
+        "  period: {start: 2026-01-01, end: 2026-06-30}\n",
+        "  period: {start: 2026-01-01, end: 2026-06-30}\n  timezone: America/New_York\n",
+    )
+    repo.commit("New York time", date="2026-01-20T12:00:00+00:00")
+    repo.write("policies/late.md", "late\n")
+    repo.commit("Late on Jan 31 in New York", date="2026-02-01T02:00:00+00:00")
+    lines = _jsonl(_export(repo, until=date(2026, 1, 31), since=date(2026, 1, 31)))
+    assert lines[0]["timezone"] == "America/New_York"
+    assert [line["subject"] for line in lines[1:]] == ["Late on Jan 31 in New York"]
+    assert _jsonl(_export(repo, since=date(2026, 2, 1)))[1:] == []
