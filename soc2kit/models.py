@@ -163,6 +163,10 @@ class Audit(Model):
     timezone: Annotated[str, BeforeValidator(_known_time_zone)] = Field(
         default="UTC", description="IANA time zone name (Europe/Berlin); decides what 'today' is."
     )
+    evidence_grace: Interval = Field(
+        default="30 days",
+        description="How long after a window ends its evidence may arrive, capped at one window (docs/readiness.md).",
+    )
 
     @model_validator(mode="after")
     def _dates_for_type(self) -> Audit:
