@@ -1,0 +1,13 @@
+"""Page builders, one module per section of the portal; each yields `GeneratedPage`s from a `Portal`."""
+
+from __future__ import annotations
+
+from soc2kit.site.pages import changes, controls, criteria, dashboard, evidence, findings, policies, reference
+from soc2kit.site.portal import GeneratedPage, Portal
+
+BUILDERS = (dashboard, policies, controls, criteria, evidence, changes, findings, reference)
+
+
+def build_pages(portal: Portal) -> list[GeneratedPage]:
+    """Every generated page of the portal, in navigation order."""
+    return [page for builder in BUILDERS for page in builder.build(portal)]
