@@ -120,7 +120,15 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run([sys.executable, "-m", "soc2kit", *args], capture_output=True, text=True, cwd=cwd, check=False)
 
 
-def make_program(root: Path) -> ProgramDir:
+QUARTER_RECORDS = {"q1": ("2026-04-02", "2026-01-01", "2026-03-31"), "q2": ("2026-07-02", "2026-04-01", "2026-06-30")}
+"""Evidence records per quarter of the 2026-H1 period: collected date and covered range."""
+
+
+def make_program(root: Path, *, quarters: int = 1) -> ProgramDir:
+    """Nine quarterly controls covering security; each has evidence for the first `quarters` quarters.
+
+    With the default (Q1 only), the ended period misses Q2 (SK501), which the readiness tests
+    build on; `quarters=2` gives a program with no findings at all."""
     program = ProgramDir(root)
     program.write("soc2kit.yml", CONFIG)
     program.write("policies/information-security.md", POLICY.format(id="POL-ISP", title="Information Security Policy"))
@@ -128,20 +136,26 @@ def make_program(root: Path) -> ProgramDir:
     for number, chunk in enumerate(chunks, start=1):
         program.write(f"controls/TC-{number:02d}.md", CONTROL.format(id=f"TC-{number:02d}", criteria=", ".join(chunk)))
     evidence_file = program.write("evidence/TC-01/q1-review.txt", "reviewed by alice\n")
+    sha = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
     for number in range(1, len(chunks) + 1):
-        sha = hashlib.sha256(evidence_file.read_bytes()).hexdigest()
-        program.write(
-            f"evidence/TC-{number:02d}/q1.yaml",
-            f"id: EV-TC-{number:02d}-2026Q1\ncontrol: TC-{number:02d}\nrequirement: review\ncollected: 2026-04-02\n"
-            f"covers: {{start: 2026-01-01, end: 2026-03-31}}\ncollector: alice@example.com\n"
-            f"files:\n  - path: ../TC-01/q1-review.txt\n    sha256: {sha}\n",
-        )
+        for quarter, (collected, start, end) in list(QUARTER_RECORDS.items())[:quarters]:
+            program.write(
+                f"evidence/TC-{number:02d}/{quarter}.yaml",
+                f"id: EV-TC-{number:02d}-2026{quarter.upper()}\ncontrol: TC-{number:02d}\nrequirement: review\n"
+                f"collected: {collected}\ncovers: {{start: {start}, end: {end}}}\ncollector: alice@example.com\n"
+                f"files:\n  - path: ../TC-01/q1-review.txt\n    sha256: {sha}\n",
+            )
     return program
 
 
 @pytest.fixture
 def program_dir(tmp_path: Path) -> ProgramDir:
     return make_program(tmp_path / "program")
+
+
+@pytest.fixture
+def clean_program_dir(tmp_path: Path) -> ProgramDir:
+    return make_program(tmp_path / "program", quarters=2)
 
 
 def sha256(data: bytes) -> str:

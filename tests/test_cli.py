@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from soc2kit import __version__
 from tests.conftest import ProgramDir, run_cli
+
+
+@pytest.fixture
+def program_dir(clean_program_dir: ProgramDir) -> ProgramDir:
+    """These tests start from a program with no findings, so each finding is the one they cause."""
+    return clean_program_dir
 
 
 def test_clean_program_exits_zero(program_dir: ProgramDir) -> None:
     result = program_dir.check()
     assert result.returncode == 0, result.stdout
-    assert "soc2kit check passed: 0 errors, 0 warnings, 0 notes in 20 documents." in result.stdout
+    assert "soc2kit check passed: 0 errors, 0 warnings, 0 notes in 29 documents." in result.stdout
 
 
 def test_text_report_groups_by_file_with_hints(program_dir: ProgramDir) -> None:
@@ -38,7 +46,7 @@ def test_json_shape_is_stable(program_dir: ProgramDir) -> None:
     assert set(report) == {"version", "tool", "summary", "diagnostics"}
     assert report["version"] == 1
     assert report["tool"] == {"name": "soc2kit", "version": __version__}
-    assert report["summary"] == {"passed": False, "errors": 1, "warnings": 0, "infos": 0, "documents": 20}
+    assert report["summary"] == {"passed": False, "errors": 1, "warnings": 0, "infos": 0, "documents": 29}
     [diag] = report["diagnostics"]
     assert diag == {
         "code": "SK201",

@@ -12,6 +12,12 @@ from tests.conftest import ProgramDir
 GOOD_POLICY = "policies/information-security.md"
 
 
+@pytest.fixture
+def program_dir(clean_program_dir: ProgramDir) -> ProgramDir:
+    """These tests start from a program with no findings, so each finding is the one they cause."""
+    return clean_program_dir
+
+
 def findings(program_dir: ProgramDir) -> list[tuple[str, str, int]]:
     program = load_program(program_dir.root, use_cache=False)
     return [(d.code, d.path, d.line) for d in program.diagnostics]

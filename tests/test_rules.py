@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from soc2kit.program import load_program
 from soc2kit.rules.registry import RULES, Severity
 from tests.conftest import CONTROL, POLICY, ProgramDir
+
+
+@pytest.fixture
+def program_dir(clean_program_dir: ProgramDir) -> ProgramDir:
+    """These tests start from a program with no findings, so each finding is the one they cause."""
+    return clean_program_dir
 
 
 def codes_at(program_dir: ProgramDir, **kwargs: object) -> list[tuple[str, str, int]]:
@@ -160,23 +168,37 @@ def test_evidence_file_missing_changed_and_escaping(program_dir: ProgramDir, tmp
     assert ("SK402", "evidence/TC-01/q1.yaml", 9) in found
 
 
-def test_control_without_evidence_warns(program_dir: ProgramDir) -> None:
-    (program_dir.root / "evidence/TC-03/q1.yaml").unlink()
-    program = load_program(program_dir.root, use_cache=False)
+def _drop_evidence(program_dir: ProgramDir, control: str) -> None:
+    for record in (program_dir.root / "evidence" / control).glob("*.yaml"):
+        record.unlink()
+
+
+def test_control_without_evidence_warns_while_the_period_runs(program_dir: ProgramDir) -> None:
+    _drop_evidence(program_dir, "TC-03")
+    program_dir.replace("soc2kit.yml", "end: 2026-06-30", "end: 2026-12-31")
+    program = load_program(program_dir.root, use_cache=False, today=date(2026, 8, 1))
     [diag] = program.diagnostics
     assert (diag.code, diag.path, diag.line, diag.severity) == ("SK403", "controls/TC-03.md", 10, Severity.WARNING)
 
 
+def test_control_without_evidence_misses_every_window_once_the_period_ended(program_dir: ProgramDir) -> None:
+    _drop_evidence(program_dir, "TC-03")
+    program = load_program(program_dir.root, use_cache=False, today=date(2026, 12, 1))
+    [diag] = program.diagnostics
+    assert (diag.code, diag.path, diag.line) == ("SK501", "controls/TC-03.md", 11)
+    assert "2 quarterly windows, 2026-Q1 to 2026-Q2" in diag.message
+
+
 def test_severity_overrides_by_code_and_name(program_dir: ProgramDir) -> None:
-    (program_dir.root / "evidence/TC-03/q1.yaml").unlink()
+    _drop_evidence(program_dir, "TC-03")
     program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.1]")
     program_dir.write(
         "soc2kit.yml",
-        program_dir.read("soc2kit.yml") + "rules:\n  SK403: error\n  uncovered-criterion: off\n  no-such-rule: off\n",
+        program_dir.read("soc2kit.yml") + "rules:\n  SK501: error\n  uncovered-criterion: off\n  no-such-rule: off\n",
     )
     program = load_program(program_dir.root, use_cache=False)
     found = {(d.code, d.severity) for d in program.diagnostics}
-    assert found == {("SK403", Severity.ERROR), ("SK021", Severity.WARNING)}
+    assert found == {("SK501", Severity.ERROR), ("SK021", Severity.WARNING)}
 
 
 def test_every_rule_is_documented_with_a_fix() -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import click
 
 from soc2kit import __version__
-from soc2kit.cli import check, scaffold
+from soc2kit.cli import check, evidence, scaffold, status
+from soc2kit.cli import trail as trail_commands
 from soc2kit.cli.options import EXIT_USAGE
 
 
@@ -42,5 +43,16 @@ def main() -> None:
     """SOC 2 policies, controls and evidence as code, kept in Git."""
 
 
-for command in (check.check, check.schema, scaffold.init, scaffold.new):
+for command in (
+    check.check,
+    check.schema,
+    scaffold.init,
+    scaffold.new,
+    evidence.evidence,
+    status.status,
+    trail_commands.trail,
+    trail_commands.changes,
+    trail_commands.bundle,
+    trail_commands.diff,
+):
     main.add_command(command)

@@ -2,7 +2,7 @@
 
 Codes are stable: a code is never reused for a different check. Families:
 SK0xx reading documents, SK1xx identities and references, SK2xx scope and coverage,
-SK3xx policies, SK4xx evidence.
+SK3xx policies, SK4xx evidence, SK5xx readiness over the audit period, SK6xx change history in Git (`soc2kit changes check`).
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ RULES: dict[str, Rule] = {
             "SK403",
             "control-without-evidence",
             _W,
-            "A control has no evidence record yet.",
+            "A control has no evidence record yet, while the audit period runs (once it has ended, SK501 names each missed window).",
             "Collect evidence with `soc2kit evidence add`.",
         ),
         Rule(
@@ -260,6 +260,111 @@ RULES: dict[str, Rule] = {
             _E,
             "An evidence file path leaves the repository (absolute, `..`, or a link pointing outside).",
             "Keep evidence files inside `evidence/`.",
+        ),
+        Rule(
+            "SK405",
+            "evidence-file-unrecorded",
+            _W,
+            "A file under `evidence/` is named by no evidence record (`soc2kit evidence verify`).",
+            "Record it with `soc2kit evidence add`, or remove it.",
+        ),
+        Rule(
+            "SK406",
+            "evidence-changed-after-commit",
+            _E,
+            "An evidence file or record was changed by a commit after the one that first added it (`soc2kit evidence verify`).",
+            "Evidence is never edited: restore the original and record new evidence as a new record.",
+        ),
+        Rule(
+            "SK407",
+            "evidence-collected-after-commit",
+            _E,
+            "A record's `collected` date is later than the commit that added it: the date is wrong or back-dated (`soc2kit evidence verify`).",
+            "Correct `collected` to the day the evidence was really collected, in a new record.",
+        ),
+        Rule(
+            "SK408",
+            "evidence-not-committed",
+            _W,
+            "An evidence record or file is not committed, or has uncommitted changes: Git cannot vouch for when it arrived (`soc2kit evidence verify`).",
+            "Commit it (`soc2kit evidence add --commit` does), or restore the committed version.",
+        ),
+        Rule(
+            "SK601",
+            "change-without-pull-request",
+            _E,
+            "A policy or control change reached the main branch without a pull request: neither a pull-request merge commit nor a squash subject ending `(#N)` (`soc2kit changes check`).",
+            "Make every change through a reviewed pull request, and protect the main branch so direct pushes are refused.",
+        ),
+        Rule(
+            "SK602",
+            "self-approved-change",
+            _E,
+            "A change's `Approved-by:` or `Reviewed-by:` trailer names the change's own author (`soc2kit changes check`).",
+            "Someone other than the author must approve a change; record that person in the trailer.",
+        ),
+        Rule(
+            "SK603",
+            "history-cut",
+            _W,
+            "The clone is shallow, so changes older than its oldest commit cannot be checked (`soc2kit changes check`).",
+            "Fetch the whole history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout).",
+        ),
+        Rule(
+            "SK604",
+            "bad-signature",
+            _W,
+            "A policy or control change on the main branch carries a signature Git reports as bad or made with a revoked key (`soc2kit changes check`).",
+            "Find out who made the commit and why its signature fails; re-sign it through a new pull request.",
+        ),
+        Rule(
+            "SK501",
+            "evidence-window-missing",
+            _W,
+            "The audit period has ended (or the Type I as-of date has passed) and a control's frequency window has no evidence record.",
+            "Record the evidence for the window with `covers` set to it; if it was never produced, document the exception for the auditor.",
+        ),
+        Rule(
+            "SK502",
+            "evidence-stale",
+            _W,
+            "A control's newest evidence is older than one frequency window plus the grace period (`audit.evidence_grace`).",
+            "Collect current evidence; run `soc2kit status` to see every stale requirement.",
+        ),
+        Rule(
+            "SK503",
+            "audit-period-too-long",
+            _W,
+            "The Type II audit period is longer than 12 months.",
+            "Use an observation period of 3 to 12 months.",
+        ),
+        Rule(
+            "SK504",
+            "audit-period-shorter-than-window",
+            _W,
+            "The audit period is shorter than one window of a frequency the controls use (an annual control in a 6-month period).",
+            "Lengthen the period, or make sure each such control operates inside it.",
+        ),
+        Rule(
+            "SK505",
+            "covers-outside-period",
+            _W,
+            "An evidence record collected during the audit period covers a range entirely outside it, so it counts for no window.",
+            "Correct `covers` (often a wrong year), or drop it to use the collected date.",
+        ),
+        Rule(
+            "SK506",
+            "evidence-dated-in-future",
+            _E,
+            "An evidence record is collected, or covers days, after today in the audit's time zone.",
+            "Correct the dates; evidence can only show what has already happened.",
+        ),
+        Rule(
+            "SK507",
+            "covers-straddles-windows",
+            _W,
+            "A record's `covers` range spans two frequency windows without covering either fully, so it satisfies neither.",
+            "Split it into one record per window, or set `covers` to the window it belongs to.",
         ),
     )
 }
