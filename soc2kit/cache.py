@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2kit import __version__
+from soc2kit.digests import file_sha256
 
 CACHE_DIR = ".soc2kit-cache"
 _FILE = "program.pickle"
@@ -59,14 +60,13 @@ class Cache:
         self.dirty = True
 
     def file_sha256(self, root: Path, path: str) -> str:
-        """sha256 of `root/path`, reusing the last result while size and mtime are unchanged."""
+        """sha256 of `root/path` (an LFS pointer's oid), reusing the last result while size and mtime are unchanged."""
         full = os.path.join(root, path)
         stat = os.stat(full)
         known = self.hashes.get(path)
         if known is not None and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return known[2]
-        with open(full, "rb") as handle:
-            sha = hashlib.file_digest(handle, "sha256").hexdigest()
+        sha = file_sha256(full)
         self.hashes[path] = (stat.st_size, stat.st_mtime_ns, sha)
         self.dirty = True
         return sha

@@ -9,8 +9,7 @@ Verifying
                                     with Git history, evidence changed after it was committed,
                                     back-dated records, evidence not committed
 Content
-    file_sha256(path)               sha256 of a file, or the oid of a Git LFS pointer file
-    lfs_pointer_oid(data)           the sha256 oid of a Git LFS pointer, else None
+    file_sha256, lfs_pointer_oid    from soc2kit.digests
     find_secrets(path)              private keys, cloud keys and tokens that look real
 
 `add_evidence` writes nothing until every input is valid. It then builds the record folder
@@ -38,6 +37,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from soc2kit.digests import CHUNK as _CHUNK
+from soc2kit.digests import LFS_POINTER_MAX, lfs_pointer_oid
 from soc2kit.errors import UsageError
 
 if TYPE_CHECKING:
@@ -54,53 +55,11 @@ if TYPE_CHECKING:
 EVIDENCE_DIR = "evidence"
 RECORD_NAME = "record.yaml"
 STAGING_PREFIX = ".soc2kit-add-"
-LFS_POINTER_MAX = 1024
-"""Git LFS pointer files are smaller than this (the LFS specification's limit)."""
-_CHUNK = 1 << 20
-_LFS_VERSIONS = (b"version https://git-lfs.github.com/spec/v1\n", b"version https://hawser.github.com/spec/v1\n")
-_LFS_OID = re.compile(r"sha256:([0-9a-f]{64})")
 _DOCUMENT_SUFFIXES = (".yaml", ".yml")
 _NOT_EVIDENCE_NAMES = {"README.md", "index.md"}
 
 
 # -- content ---------------------------------------------------------------------------------------
-
-
-def lfs_pointer_oid(data: bytes) -> str | None:
-    """The sha256 oid named by a Git LFS pointer file's bytes, or None if `data` is not a pointer."""
-    if len(data) >= LFS_POINTER_MAX or not data.startswith(_LFS_VERSIONS) or not data.endswith(b"\n"):
-        return None
-    try:
-        lines = data.decode("ascii").splitlines()[1:]
-    except UnicodeDecodeError:
-        return None
-    fields: dict[str, str] = {}
-    for line in lines:
-        key, sep, value = line.partition(" ")
-        if not sep or not key or key in fields:
-            return None
-        fields[key] = value
-    match = _LFS_OID.fullmatch(fields.get("oid", ""))
-    if match is None or not fields.get("size", "").isdigit():
-        return None
-    return match.group(1)
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """sha256 of a file's content; for a Git LFS pointer file, the oid it names (content not fetched).
-
-    The two agree: Git LFS names an object by the sha256 of its content, so a record stays valid
-    whether the working copy holds the pointer or the fetched file."""
-    with open(path, "rb") as handle:
-        head = handle.read(LFS_POINTER_MAX)
-        if len(head) < LFS_POINTER_MAX:
-            oid = lfs_pointer_oid(head)
-            if oid is not None:
-                return oid
-        digest = hashlib.sha256(head)
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

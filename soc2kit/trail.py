@@ -620,7 +620,7 @@ def build_bundle(root: str | Path, start: date, end: date, output: Path) -> Bund
     """Write the auditor's zip for the period `start`..`end` (see the module doc)."""
     import zipfile
 
-    from soc2kit.evidence import lfs_pointer_oid
+    from soc2kit.digests import lfs_pointer_oid
     from soc2kit.revision import load_program_at
 
     _check_range(start, end)

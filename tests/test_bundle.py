@@ -45,7 +45,7 @@ def bundle_repo(tmp_path_factory) -> GitRepo:
 
 
 def _build(repo: GitRepo, target: Path, period: str = PERIOD):
-    return run_cli("bundle", "--path", str(repo.root), "--period", period, "-o", str(target))
+    return run_cli("bundle", "--root", str(repo.root), "--period", period, "-o", str(target))
 
 
 def test_bundle_holds_trail_matrix_evidence_period_end_policies_and_a_manifest(bundle_repo, tmp_path):
@@ -159,7 +159,7 @@ def test_output_folder_and_missing_git_are_usage_errors(bundle_repo, tmp_path):
     assert "is a folder" in result.stderr
     plain = tmp_path / "plain"
     plain.mkdir()
-    result = run_cli("bundle", "--path", str(plain), "--period", PERIOD, "-o", str(tmp_path / "x.zip"))
+    result = run_cli("bundle", "--root", str(plain), "--period", PERIOD, "-o", str(tmp_path / "x.zip"))
     assert result.returncode == 2
     assert "not inside a Git repository" in result.stderr
     assert not (tmp_path / "x.zip").exists()

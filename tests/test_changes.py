@@ -11,7 +11,7 @@ POLICY = "policies/information-security.md"
 
 
 def _check(repo: GitRepo, *args: str):
-    result = run_cli("changes", "check", "--path", str(repo.root), "--format", "json", *args)
+    result = run_cli("changes", "check", "--root", str(repo.root), "--format", "json", *args)
     report = json.loads(result.stdout) if result.stdout.startswith("{") else None
     return result, report
 
@@ -144,11 +144,11 @@ def test_shallow_clone_warns_that_history_is_cut(tmp_path):
 def test_outside_git_and_without_commits_is_exit_2(tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
-    result = run_cli("changes", "check", "--path", str(plain))
+    result = run_cli("changes", "check", "--root", str(plain))
     assert result.returncode == 2
     assert "not inside a Git repository" in result.stderr
     empty = GitRepo.create(tmp_path / "empty")
-    result = run_cli("changes", "check", "--path", str(empty.root))
+    result = run_cli("changes", "check", "--root", str(empty.root))
     assert result.returncode == 2
     assert "no commits" in result.stderr
     assert "Traceback" not in result.stderr
@@ -156,7 +156,7 @@ def test_outside_git_and_without_commits_is_exit_2(tmp_path):
 
 def test_non_iso_since_is_a_usage_error(tmp_path):
     repo = program_repo(tmp_path / "repo")
-    result = run_cli("changes", "check", "--path", str(repo.root), "--since", "01/02/2026")
+    result = run_cli("changes", "check", "--root", str(repo.root), "--since", "01/02/2026")
     assert result.returncode == 2
     assert "is not an ISO date" in result.stderr
 
@@ -175,7 +175,7 @@ def test_github_format_annotates_the_changed_file(tmp_path):
     repo = program_repo(tmp_path / "repo")
     repo.write("policies/direct.md", "x\n")
     repo.commit("Direct")
-    result = run_cli("changes", "check", "--path", str(repo.root), "--format", "github")
+    result = run_cli("changes", "check", "--root", str(repo.root), "--format", "github")
     assert result.returncode == 1
     assert "::error file=policies/direct.md,line=1,title=SK601" in result.stdout
 

@@ -48,7 +48,7 @@ def test_pr_removing_a_control_uncovers_its_criteria_and_flags_an_unbumped_polic
 
 
 def test_markdown_summary_warns_about_uncovered_criteria_and_the_unbumped_version(pr_repo):
-    result = run_cli("diff", "base", "pr", "--path", str(pr_repo.root), "--format", "md")
+    result = run_cli("diff", "base", "pr", "--root", str(pr_repo.root), "--format", "md")
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith("## soc2kit: what this change does to the SOC 2 program\n")
@@ -61,7 +61,7 @@ def test_markdown_summary_warns_about_uncovered_criteria_and_the_unbumped_versio
 
 
 def test_json_shape(pr_repo):
-    result = run_cli("diff", "base", "pr", "--path", str(pr_repo.root), "--format", "json")
+    result = run_cli("diff", "base", "pr", "--root", str(pr_repo.root), "--format", "json")
     data = json.loads(result.stdout)
     assert data["version"] == 1
     assert data["criteria"] == {"newly_uncovered": ["CC1.5", "CC2.1", "CC2.2", "CC2.3"], "newly_covered": []}
@@ -100,7 +100,7 @@ def test_without_head_compares_with_the_work_tree(pr_repo):
 
 
 def test_identical_revisions_say_nothing_changed(pr_repo):
-    result = run_cli("diff", "base", "main", "--path", str(pr_repo.root))
+    result = run_cli("diff", "base", "main", "--root", str(pr_repo.root))
     assert result.returncode == 0
     assert "No change to policies, controls, evidence, criteria coverage or scope." in result.stdout
 
@@ -139,7 +139,7 @@ def test_program_at_a_revision_is_read_without_touching_the_work_tree(pr_repo):
     ],
 )
 def test_bad_revisions_are_usage_errors(pr_repo, args, message):
-    result = run_cli("diff", "--path", str(pr_repo.root), *args)
+    result = run_cli("diff", "--root", str(pr_repo.root), *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -148,7 +148,7 @@ def test_bad_revisions_are_usage_errors(pr_repo, args, message):
 def test_diff_outside_git_is_a_usage_error(tmp_path):
     folder = tmp_path / "plain"
     folder.mkdir()
-    result = run_cli("diff", "HEAD", "--path", str(folder))
+    result = run_cli("diff", "HEAD", "--root", str(folder))
     assert result.returncode == 2
     assert "not inside a Git repository" in result.stderr
 

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from soc2kit import evidence as evidence_module
+from soc2kit.digests import file_sha256, lfs_pointer_oid
 from soc2kit.documents import Document, parse_text
 from soc2kit.errors import UsageError
 from soc2kit.evidence import (
@@ -26,9 +27,7 @@ from soc2kit.evidence import (
     AddRequest,
     _yaml_scalar,
     add_evidence,
-    file_sha256,
     find_secrets,
-    lfs_pointer_oid,
     verify_evidence,
 )
 from soc2kit.program import load_program
@@ -209,6 +208,7 @@ def test_add_records_an_lfs_pointer_by_its_oid_without_fetching(program: Program
     assert (program.root / added.path).read_bytes() == LFS_POINTER
     loaded = load_program(program.root, use_cache=False, today=TODAY)
     assert verify_evidence(loaded) == []
+    assert [d for d in loaded.diagnostics if d.code == "SK402"] == []  # check agrees with verify
 
 
 def test_verify_accepts_the_fetched_lfs_content_and_catches_a_changed_pointer(program: ProgramDir) -> None:

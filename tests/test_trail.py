@@ -172,7 +172,7 @@ def test_markdown_names_head_range_and_version_then_a_table(history_repo):
 
 def test_output_file_is_written_with_a_sidecar_and_its_sha256_is_printed(history_repo, tmp_path):
     target = tmp_path / "trail.jsonl"
-    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(target))
+    result = run_cli("trail", "export", "--root", str(history_repo.root), "-o", str(target))
     assert result.returncode == 0, result.stderr
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     assert f"sha256 {digest}" in result.stderr
@@ -181,7 +181,7 @@ def test_output_file_is_written_with_a_sidecar_and_its_sha256_is_printed(history
     assert meta["commits"] == 8
     assert meta["head"] == history_repo.head()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trail.jsonl", "trail.jsonl.meta.json"]
-    again = run_cli("trail", "export", "--path", str(history_repo.root), "--format", "jsonl")
+    again = run_cli("trail", "export", "--root", str(history_repo.root), "--format", "jsonl")
     assert again.stdout.encode("utf-8") == target.read_bytes()
 
 
@@ -211,7 +211,7 @@ def test_program_in_a_subfolder_exports_program_relative_paths(tmp_path):
 )
 def test_bad_options_exit_2_and_write_nothing(history_repo, tmp_path, args, message):
     target = tmp_path / "trail.jsonl"
-    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(target), *args)
+    result = run_cli("trail", "export", "--root", str(history_repo.root), "-o", str(target), *args)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -219,10 +219,10 @@ def test_bad_options_exit_2_and_write_nothing(history_repo, tmp_path, args, mess
 
 
 def test_output_that_is_a_folder_or_in_a_missing_folder_is_refused(history_repo, tmp_path):
-    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(tmp_path))
+    result = run_cli("trail", "export", "--root", str(history_repo.root), "-o", str(tmp_path))
     assert result.returncode == 2
     assert "is a folder" in result.stderr
-    result = run_cli("trail", "export", "--path", str(history_repo.root), "-o", str(tmp_path / "missing" / "t.jsonl"))
+    result = run_cli("trail", "export", "--root", str(history_repo.root), "-o", str(tmp_path / "missing" / "t.jsonl"))
     assert result.returncode == 2
     assert "does not exist" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -234,7 +234,7 @@ def test_outside_git_or_without_commits_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="not inside a Git repository"):
         export_trail(plain, io.BytesIO())
     empty = GitRepo.create(tmp_path / "empty")
-    result = run_cli("trail", "export", "--path", str(empty.root))
+    result = run_cli("trail", "export", "--root", str(empty.root))
     assert result.returncode == 2
     assert "no commits" in result.stderr
 
