@@ -261,17 +261,46 @@ def write_controls(out: Writer, rng: random.Random, controls: int, variants: dic
     return made
 
 
+_MONTHS = [(f"2026-{m:02d}-01", f"2026-{m:02d}-{MONTH_ENDS[m]}", f"2026-{m:02d}") for m in range(1, 7)]
+_PERIOD = [("2026-01-01", "2026-06-30", "2026-H1")]
+WINDOWS_TO_COVER = {
+    "monthly": _MONTHS,
+    "continuous": _MONTHS,
+    "quarterly": [("2026-01-01", "2026-03-31", "2026-Q1"), ("2026-04-01", "2026-06-30", "2026-Q2")],
+    # One record covering the period satisfies every daily or weekly window inside it (a log or
+    # configuration export), and the semiannual, annual and on-event needs.
+    "daily": _PERIOD,
+    "weekly": _PERIOD,
+    "semiannual": _PERIOD,
+    "annual": _PERIOD,
+    "on-event": _PERIOD,
+}
+"""The covers ranges that satisfy every window of the 2026-H1 period, per frequency."""
+
+
+def evidence_plan(controls: list[tuple[str, int]]) -> list[list[tuple[str, str, str, str, str]]]:
+    """Per control, the records that make its evidence complete: (requirement, description, start, end, label)."""
+    plans = []
+    for _, t in controls:
+        frequency, reqs = CONTROLS[t][4], CONTROLS[t][8]
+        plans.append([(r, d, start, end, label) for r, d in reqs for start, end, label in WINDOWS_TO_COVER[frequency]])
+    return plans
+
+
 def write_evidence(out: Writer, rng: random.Random, evidence: int, controls: list[tuple[str, int]]) -> None:
+    """`evidence` records: first every window of every control (round-robin, so a budget too small
+    leaves the gaps spread evenly), then further records for the same windows (a second reviewer's
+    sign-off, a re-export) until the count is reached."""
+    plans = evidence_plan(controls)
+    deepest = max(len(plan) for plan in plans)
+    order = [(c, k) for k in range(deepest) for c in range(len(controls)) if k < len(plans[c])]
     for j in range(evidence):
-        control_id, t = controls[j % len(controls)]
-        k = j // len(controls)
-        reqs = CONTROLS[t][8]
-        requirement, description = reqs[k % len(reqs)]
-        r = k // len(reqs)
-        month, cycle = r % 6 + 1, r // 6
-        name = f"{requirement}-2026-{month:02d}" + (f"-{cycle + 1}" if cycle else "")
-        start, end = f"2026-{month:02d}-01", f"2026-{month:02d}-{MONTH_ENDS[month]}"
-        collected = date(2026, month + 1, 1 + rng.randrange(10)).isoformat()
+        c, k = order[j % len(order)]
+        cycle = j // len(order)
+        control_id = controls[c][0]
+        requirement, description, start, end, label = plans[c][k]
+        name = f"{requirement}-{label}" + (f"-{cycle + 1}" if cycle else "")
+        collected = (date.fromisoformat(end) + timedelta(days=1 + rng.randrange(10))).isoformat()
         system = rng.choice(SYSTEMS)
         suffix = ".csv" if rng.random() < 0.6 else ".txt"
         rows = "".join(

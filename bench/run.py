@@ -92,6 +92,7 @@ def summarize(samples: list[dict]) -> dict:
         "rss_kb": max(s["rss_kb"] for s in samples),
         "rc": sorted({s["rc"] for s in samples}),
         "last": samples[0]["last"],
+        "output_lines": samples[0]["output_lines"],
         "walls": walls,
     }
 
@@ -108,12 +109,22 @@ def bench_size(size: int, runs: int, trestle: bool, typed: bool) -> dict:
     )
     cache = root / ".soc2kit-cache"
     check = [SOC2KIT, "check", str(root)]
-    samples: dict[str, list[dict]] = {"check --no-cache": [], "check cold": [], "check warm": [], "limit": []}
+    status = [SOC2KIT, "status", str(root)]
+    samples: dict[str, list[dict]] = {
+        "check --no-cache": [],
+        "check cold": [],
+        "check warm": [],
+        "status --no-cache": [],
+        "status warm": [],
+        "limit": [],
+    }
     for run in range(1, runs + 1):
         samples["check --no-cache"].append(timed([*check, "--no-cache"], stdout_path=OUT / f"check-{size}.txt"))
         shutil.rmtree(cache, ignore_errors=True)
         samples["check cold"].append(timed(check))
         samples["check warm"].append(timed(check))
+        samples["status --no-cache"].append(timed([*status, "--no-cache"], stdout_path=OUT / f"status-{size}.txt"))
+        samples["status warm"].append(timed(status))
         samples["limit"].append(timed([sys.executable, str(HERE / "limit.py"), str(root)]))
         print(f"   run {run}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in samples.items()), flush=True)
     result = {"size": size, "program": stats, "results": {k: summarize(v) for k, v in samples.items()}}
@@ -297,6 +308,8 @@ def render(info: dict, sizes: list[dict], helps: dict, command: str) -> str:
             codes = ", ".join(map(str, r["rc"]))
             if name.startswith("check"):
                 lines.append(f"  - {name}: exit {codes}, `{r['last']}`")
+            elif name.startswith("status"):
+                lines.append(f"  - {name}: exit {codes}, {r['output_lines']:,} lines of readiness report")
             elif name.startswith("trestle"):
                 lines.append(
                     f"  - {name}: exit {codes}, {r['valid']:,} VALID and {r['invalid']:,} INVALID of {r['files']:,} files"

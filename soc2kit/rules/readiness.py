@@ -43,10 +43,13 @@ def _requirement_line(program: Program, status: ControlStatus, requirement: Requ
 
 
 def _missing(program: Program, view: View, status: ControlStatus, requirement: RequirementStatus) -> Iterator[Diagnostic]:
+    missing = runs(requirement.windows, only="missing")
+    if not missing:
+        return  # the common case: no line needed, so the document is not parsed again for its lines
     path, line = _requirement_line(program, status, requirement)
     name = f"requirement '{requirement.id}'" if requirement.id else "its evidence"
     control = status.control.id
-    for run in runs(requirement.windows, only="missing"):
+    for run in missing:
         first, last = run.first, run.last
         if requirement.frequency == periods.ON_EVENT:
             where = f"on or before {view.reference}" if view.type == "type1" else f"in the period {first.window.label}"
