@@ -23,7 +23,7 @@ Public API
     stale_after(newest, frequency, grace) -> date | None
         The last day evidence collected on `newest` is fresh; None for on-event (never stale).
     period_months(start, end) -> longer_than_12_months, shorter_than(frequency)
-    parse_period("START..END") -> (start, end)
+    parse_period("START..END") -> (start, end); parse_date("YYYY-MM-DD")
 
 Why continuous means monthly: evidence for a continuous control (monitoring, automated checks)
 lives in Git as periodic exports, not as a record per day; a month is the coarsest window that
@@ -196,17 +196,19 @@ def parse_period(text: str) -> tuple[date, date]:
     start_text, sep, end_text = text.partition("..")
     if not sep:
         raise UsageError(f"'{text}' is not a date range; write it like 2026-01-01..2026-06-30")
-    start, end = (_iso_date(part.strip(), text) for part in (start_text, end_text))
+    start, end = (parse_date(part.strip(), within=text) for part in (start_text, end_text))
     if end < start:
         raise UsageError(f"the period {text} ends ({end}) before it starts ({start}); write START..END")
     return start, end
 
 
-def _iso_date(part: str, whole: str) -> date:
+def parse_date(text: str, *, within: str = "") -> date:
+    """A strict ISO date (YYYY-MM-DD); UsageError naming `text` (and the `within` text it came from) otherwise."""
     try:
-        day = date.fromisoformat(part) if len(part) == 10 else None
+        day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         day = None
     if day is None:
-        raise UsageError(f"'{part}' in '{whole}' is not an ISO date like 2026-01-31")
+        where = f" in '{within}'" if within else ""
+        raise UsageError(f"'{text}'{where} is not an ISO date like 2026-01-31")
     return day

@@ -6,9 +6,11 @@ criterion <-> controls <-> policies <-> evidence) -> rules -> diagnostics.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -116,6 +118,24 @@ def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = Non
     `program.config_ok` to False (the CLI exits 2) and the rest is still checked against a
     security-only scope. Raises `ConfigError` only when `root` is not a folder.
     """
+    with _without_cycle_collection():
+        return _load_program(root, today, use_cache=use_cache)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Loading creates millions of long-lived objects and no garbage cycles; the cycle collector's
+    repeated passes over them took 7 of 16 seconds of a cached check of 100,000 documents."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_program(root: str | os.PathLike[str], today: date | None, *, use_cache: bool) -> Program:
     base = Path(root)
     if not base.is_dir():
         raise ConfigError("is not a folder" if base.exists() else "does not exist", path=base)

@@ -22,12 +22,11 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import make_program
+from tests.conftest import ProgramDir, make_program
 
 ALICE = ("Alice Adams", "alice@example.com")
 BOB = ("Bob Brown", "bob@example.com")
@@ -36,7 +35,7 @@ START = datetime.fromisoformat("2026-01-05T09:00:00+00:00")
 
 
 @dataclass
-class GitRepo:
+class GitRepo(ProgramDir):
     """A working Git repository under `root`, with every commit's identity and date pinned."""
 
     root: Path
@@ -82,24 +81,7 @@ class GitRepo:
             raise AssertionError(f"git {' '.join(args)} failed: {result.stderr}")
         return result.stdout
 
-    # -- files -----------------------------------------------------------------
-    def write(self, relpath: str, text: str | bytes) -> Path:
-        path = self.root / relpath
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
-        return path
-
-    def read(self, relpath: str) -> str:
-        return (self.root / relpath).read_text(encoding="utf-8")
-
-    def replace(self, relpath: str, old: str, new: str) -> None:
-        text = self.read(relpath)
-        assert old in text, f"{old!r} not in {relpath}"
-        self.write(relpath, text.replace(old, new, 1))
-
+    # -- files (write, read and replace come from ProgramDir) ---------------------------------
     def remove(self, relpath: str) -> None:
         self.git("rm", "-q", "-r", "--", relpath)
 

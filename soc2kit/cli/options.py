@@ -22,26 +22,20 @@ FORMATS = ("text", "json", "github", "sarif")
 
 def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     """Click callback: a strict ISO date (YYYY-MM-DD) or None."""
-    if value is None:
-        return None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or len(value) != 10:
-        raise click.BadParameter(f"'{value}' is not an ISO date like 2026-01-31")
-    return parsed
+    return None if value is None else _parsed(value, "parse_date")
 
 
 def period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[date, date] | None:
     """Click callback: `START..END`, strict ISO dates, START on or before END, or None."""
-    if value is None:
-        return None
+    return None if value is None else _parsed(value, "parse_period")
+
+
+def _parsed(value: str, parser: str) -> Any:
+    from soc2kit import periods
     from soc2kit.errors import UsageError
-    from soc2kit.periods import parse_period
 
     try:
-        return parse_period(value)
+        return getattr(periods, parser)(value)
     except UsageError as exc:
         raise click.BadParameter(exc.message) from None
 

@@ -17,6 +17,8 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from soc2kit.errors import UsageError
+from soc2kit.periods import parse_date
 from soc2kit.site.config import Soc2kitConfig
 
 log = logging.getLogger("mkdocs.plugins.soc2kit")
@@ -134,9 +136,6 @@ def _iso_date(value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or len(value) != 10:
-        raise PluginError(f"soc2kit: plugin option 'today': '{value}' is not an ISO date like 2026-01-31")
-    return parsed
+        return parse_date(value)
+    except UsageError as exc:
+        raise PluginError(f"soc2kit: plugin option 'today': {exc.message}") from None
