@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 
+from soc2kit.documents import Document, parse_text
 from soc2kit.program import load_program
 from tests.conftest import ProgramDir
 
@@ -204,3 +206,40 @@ def test_unknown_time_zone(program_dir: ProgramDir) -> None:
     [diag] = [d for d in program.diagnostics if d.code == "SK010"]
     assert (diag.path, diag.line) == ("soc2kit.yml", 7)
     assert "Mars/Olympus" in diag.message
+
+
+def _read_yaml(text: str) -> Document:
+    doc = Document(path="evidence/x.yaml", kind="evidence", markdown=False)
+    parse_text(doc, text, markdown=False)
+    return doc
+
+
+def test_aliases_merge_keys_and_tags_read_like_pyyaml_safe_load() -> None:
+    text = (
+        "base: &base {owner: IT, frequency: monthly}\n"
+        "merged:\n  <<: *base\n  frequency: weekly\n"
+        "shared: &list [1, 2]\nagain: *list\n"
+        "numbers: [0x1F, 1_000, 1.5, .inf, true, null, !!str 12]\n"
+        "day: 2026-01-31\n"
+    )
+    doc = _read_yaml(text)
+    assert doc.diagnostics == []
+    expected = yaml.safe_load(text)
+    expected["day"] = "2026-01-31"  # dates stay text, so the models accept strict ISO dates only
+    assert doc.data == expected
+    assert doc.data is not None
+    assert doc.data.key_lines == {"base": 1, "merged": 2, "shared": 5, "again": 6, "numbers": 7, "day": 8}
+
+
+def test_exponential_aliases_are_not_expanded_copy_by_copy() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10**9 leaves if copied
+    doc = _read_yaml("\n".join(lines) + "\n")
+    assert doc.diagnostics == []
+    assert doc.data is not None
+    assert doc.data["a8"][0] is doc.data["a8"][1]  # one shared object, as PyYAML builds it
+
+
+def test_duplicate_keys_are_reported_once_whichever_way_the_document_is_built() -> None:
+    for text in ("a: 1\nb: 2\na: 3\n", "x: &x [1]\ny: *x\na: 1\na: 2\n"):
+        assert [(d.code, d.line) for d in _read_yaml(text).diagnostics] == [("SK009", text.count("\n"))]
