@@ -13,14 +13,15 @@ Public API
 
 Rules: a commit on the first-parent line that changed policies/ or controls/ passes when it is a
 pull-request merge ("Merge pull request #N from ...") or a squash ("subject (#N)"). Root commits
-(and the boundary of a shallow clone) are exempt: nothing existed to review against. Approvals are
+(and the boundary of a shallow clone) are exempt: nothing existed to review against, and so are
+commits before `change_management.enforced_from` in soc2kit.yml (history from before the team
+adopted pull requests; `--since` narrows further). Approvals are
 `Approved-by:` and `Reviewed-by:` trailers; an approver who is the commit's author is SK602.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.errors import UsageError
 from soc2kit.history import Commit, iter_commits, repo_info
+from soc2kit.rules.registry import apply_severities
 
 GATED_PATHS = ("policies", "controls")
 _EMAIL = re.compile(r"<([^<>]+)>")
@@ -129,6 +131,7 @@ def check_changes(root: str | Path = ".", *, branch: str | None = None, since: d
     program = load_program(base, use_cache=False)
     tz = ZoneInfo(program.config.audit.timezone)
     report = ChangesReport(branch=name, head=head)
+    since = max((day for day in (since, program.config.change_management.enforced_from) if day), default=None)
     for commit in iter_commits(base, rev=head, first_parent=True, paths=GATED_PATHS, since=since, tz=tz):
         report.commits += 1
         report.diagnostics.extend(check_commit(commit, name))
@@ -139,25 +142,5 @@ def check_changes(root: str | Path = ".", *, branch: str | None = None, since: d
                 "SK603", "soc2kit.yml", 1, f"this clone is shallow, so changes on {name} before its oldest commit are not checked"
             )
         )
-    report.diagnostics = _apply_overrides(report.diagnostics, program.config.rules)
+    report.diagnostics = apply_severities(report.diagnostics, program.config.rules)
     return report
-
-
-def _apply_overrides(found: list[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
-    from dataclasses import replace
-
-    from soc2kit.rules.registry import Severity, find_rule
-
-    by_code: dict[str, str] = {}
-    for key, setting in settings.items():
-        rule = find_rule(key)
-        if rule is not None:
-            by_code[rule.code] = setting
-    result = []
-    for diag in found:
-        override = by_code.get(diag.code)
-        if override == "off":
-            continue
-        result.append(replace(diag, severity=Severity(override)) if override else diag)
-    result.sort(key=Diagnostic.sort_key)
-    return result

@@ -56,11 +56,16 @@ class Summary:
     warnings: int
     infos: int
     documents: int
+    command: str = "soc2kit check"
+    unit: str = "document"
+    """What `documents` counts (commits, for `soc2kit changes check`)."""
 
     @classmethod
-    def of(cls, diagnostics: Iterable[Diagnostic], documents: int) -> Summary:
+    def of(
+        cls, diagnostics: Iterable[Diagnostic], documents: int, *, command: str = "soc2kit check", unit: str = "document"
+    ) -> Summary:
         counts = Counter(d.severity for d in diagnostics)
-        return cls(counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], documents)
+        return cls(counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], documents, command, unit)
 
     def line(self) -> str:
         def plural(n: int, word: str) -> str:
@@ -68,7 +73,7 @@ class Summary:
 
         found = ", ".join((plural(self.errors, "error"), plural(self.warnings, "warning"), plural(self.infos, "note")))
         verdict = "failed" if self.errors else "passed"
-        return f"soc2kit check {verdict}: {found} in {plural(self.documents, 'document')}."
+        return f"{self.command} {verdict}: {found} in {plural(self.documents, self.unit)}."
 
 
 def format_text(diagnostics: Sequence[Diagnostic], summary: Summary, *, color: bool = False) -> str:

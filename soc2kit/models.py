@@ -203,6 +203,14 @@ def _off_is_not_false(value: object) -> object:
 RuleSetting = Annotated[Literal["error", "warning", "info", "off"], BeforeValidator(_off_is_not_false)]
 
 
+class ChangeManagement(Model):
+    enforced_from: IsoDate | None = Field(
+        default=None,
+        description="The first day changes must come through pull requests; `soc2kit changes check` starts here, "
+        "so history from before the process was adopted is not reported.",
+    )
+
+
 class ProgramConfig(Model):
     """`soc2kit.yml`: who, what system, which audit, what is in scope."""
 
@@ -210,6 +218,7 @@ class ProgramConfig(Model):
     system: SystemInfo
     audit: Audit
     scope: Scope = Field(default_factory=Scope)
+    change_management: ChangeManagement = Field(default_factory=ChangeManagement)
     catalog: Text = "tsc-2017"
     rules: dict[str, RuleSetting] = Field(default_factory=dict, description="Severity per rule code or name.")
 

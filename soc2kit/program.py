@@ -11,7 +11,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from soc2kit.models import (
     SystemInfo,
 )
 from soc2kit.reading import Source, read_sources
-from soc2kit.rules.registry import Severity, find_rule
+from soc2kit.rules.registry import Severity, apply_severities, find_rule
 from soc2kit.validation import validate
 
 CONFIG_FILE = "soc2kit.yml"
@@ -254,25 +254,8 @@ def _index(program: Program) -> None:
 
 
 def _apply_severities(found: list[Diagnostic], program: Program) -> list[Diagnostic]:
-    settings: dict[str, str] = {}
-    for key, setting in program.config.rules.items():
-        rule = find_rule(key)
-        if rule is None:
-            found.append(
-                diagnostic(
-                    "SK021", CONFIG_FILE, program.documents[CONFIG_FILE].line_of("rules", key), f"no rule is called '{key}'"
-                )
-            )
-        else:
-            settings[rule.code] = setting
-    result = []
-    for diag in found:
-        override = settings.get(diag.code)
-        if override == "off":
-            continue
-        if override is not None and override != diag.severity.value:
-            result.append(replace(diag, severity=Severity(override)))
-        else:
-            result.append(diag)
-    result.sort(key=Diagnostic.sort_key)
-    return result
+    for key in program.config.rules:
+        if find_rule(key) is None:
+            line = program.documents[CONFIG_FILE].line_of("rules", key)
+            found.append(diagnostic("SK021", CONFIG_FILE, line, f"no rule is called '{key}'"))
+    return apply_severities(found, program.config.rules)

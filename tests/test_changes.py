@@ -104,6 +104,32 @@ def test_since_skips_older_direct_pushes(tmp_path):
     assert _codes(report) == [("SK601", "policies/new.md")]
 
 
+def test_enforced_from_in_the_config_skips_history_before_pull_requests_were_adopted(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.write("policies/old.md", "old\n")
+    repo.commit("Old direct push", date="2026-01-10T10:00:00+00:00")
+    repo.write("soc2kit.yml", repo.read("soc2kit.yml") + "change_management:\n  enforced_from: 2026-02-01\n")
+    repo.write("policies/new.md", "new\n")
+    repo.commit("New direct push", date="2026-03-10T10:00:00+00:00")
+    result, report = _check(repo)
+    assert result.returncode == 1
+    assert _codes(report) == [("SK601", "policies/new.md")]
+    _, later = _check(repo, "--since", "2026-04-01")  # --since narrows further, never widens
+    assert later["diagnostics"] == []
+    _, earlier = _check(repo, "--since", "2026-01-01")
+    assert _codes(earlier) == [("SK601", "policies/new.md")]
+
+
+def test_rule_settings_apply_to_changes_check(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.write("policies/new.md", "new\n")
+    repo.commit("Direct push", date="2026-03-10T10:00:00+00:00")
+    repo.write("soc2kit.yml", repo.read("soc2kit.yml") + "rules:\n  change-without-pull-request: warning\n")
+    result, report = _check(repo)
+    assert result.returncode == 0
+    assert [(d["code"], d["severity"]) for d in report["diagnostics"]] == [("SK601", "warning")]
+
+
 def test_branch_option_checks_that_branch_and_unknown_branches_are_usage_errors(tmp_path):
     repo = _reviewed_pr_repo(tmp_path)
     repo.branch("wild")

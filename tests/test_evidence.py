@@ -649,6 +649,15 @@ def test_verify_text_output_names_file_line_and_rule(program: ProgramDir) -> Non
     assert out.returncode == 1
     assert result.record_path in out.stdout
     assert "SK402 evidence file 'evidence/TC-02/2026-07-03-review/q2-review.csv' has sha256" in out.stdout
+    assert "soc2kit evidence verify failed: 1 error" in out.stdout
+
+
+def test_verify_honours_rule_settings(program: ProgramDir) -> None:
+    program.write("evidence/TC-03/stray.csv", "data\n")
+    code, found = verify(program)
+    assert (code, [f[0] for f in found]) == (0, ["SK405"])
+    program.write("soc2kit.yml", program.read("soc2kit.yml") + "rules:\n  evidence-file-unrecorded: off\n")
+    assert verify(program) == (0, [])
 
 
 # -- content ---------------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ def verify(root: Path, no_cache: bool, no_history: bool, output_format: str, out
     history evidence changed after it was committed, back-dated or not committed yet."""
     from soc2kit.evidence import verify_evidence
     from soc2kit.program import load_program
+    from soc2kit.rules.registry import apply_severities
 
     program = load_program(root, use_cache=not no_cache)
     history = None
@@ -98,6 +99,6 @@ def verify(root: Path, no_cache: bool, no_history: bool, output_format: str, out
             click.echo(f"soc2kit: note: {history.note} The history checks (SK406-SK408) did not run.", err=True)
         elif history.note:
             click.echo(f"soc2kit: warning: {history.note}", err=True)
-    found = verify_evidence(program, history)
+    found = apply_severities(verify_evidence(program, history), program.config.rules)
     documents = sum(1 for doc in program.documents.values() if doc.kind == "evidence")
     report_diagnostics(found, documents=documents, output_format=output_format, output=output, usable=program.config_ok)

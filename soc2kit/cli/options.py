@@ -60,12 +60,19 @@ def diagnostics_output(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def report_diagnostics(
-    found: Sequence[Diagnostic], *, documents: int, output_format: str, output: Path | None, usable: bool = True
+    found: Sequence[Diagnostic],
+    *,
+    documents: int,
+    output_format: str,
+    output: Path | None,
+    usable: bool = True,
+    unit: str = "document",
 ) -> None:
     """Print (or write) the report, then exit: 0 clean, 1 any error finding, 2 when the input was unusable."""
     from soc2kit import diagnostics as fmt
 
-    summary = fmt.Summary.of(found, documents=documents)
+    command = click.get_current_context().command_path
+    summary = fmt.Summary.of(found, documents=documents, command=command, unit=unit)
     if output_format == "json":
         report = fmt.format_json(found, summary, version=__version__)
     elif output_format == "github":

@@ -86,7 +86,7 @@ def changes_check(root: Path, branch: str | None, since: date | None, output_for
     from soc2kit.changes import check_changes
 
     report = check_changes(root, branch=branch, since=since)
-    report_diagnostics(report.diagnostics, documents=report.commits, output_format=output_format, output=output)
+    report_diagnostics(report.diagnostics, documents=report.commits, output_format=output_format, output=output, unit="commit")
 
 
 @click.command()
