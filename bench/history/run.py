@@ -101,7 +101,7 @@ def run_raw(repo: Path, *, pathspec: bool = True) -> tuple[float, int]:
 
 
 def run_trail(repo: Path, output: Path) -> tuple[float, dict[str, int], str]:
-    command = [sys.executable, "-c", _WRAPPER, "trail", "export", "--path", str(repo), "-o", str(output)]
+    command = [sys.executable, "-c", _WRAPPER, "trail", "export", "--root", str(repo), "-o", str(output)]
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
