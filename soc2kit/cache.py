@@ -15,10 +15,11 @@ import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from soc2kit import __version__
-from soc2kit.digests import file_sha256
+from soc2kit.digests import NotARegularFileError, file_sha256
 
 CACHE_DIR = ".soc2kit-cache"
 _FILE = "program.pickle"
@@ -63,6 +64,8 @@ class Cache:
         """sha256 of `root/path` (an LFS pointer's oid), reusing the last result while size and mtime are unchanged."""
         full = os.path.join(root, path)
         stat = os.stat(full)
+        if not S_ISREG(stat.st_mode):  # opening a pipe would block; a folder has no digest
+            raise NotARegularFileError(full)
         known = self.hashes.get(path)
         if known is not None and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
             return known[2]

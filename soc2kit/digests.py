@@ -16,6 +16,10 @@ _LFS_VERSIONS = (b"version https://git-lfs.github.com/spec/v1\n", b"version http
 _LFS_OID = re.compile(r"sha256:([0-9a-f]{64})")
 
 
+class NotARegularFileError(OSError):
+    """A path an evidence record names is a folder, a device or a pipe: it has no content to hash."""
+
+
 def lfs_pointer_oid(data: bytes) -> str | None:
     """The sha256 oid named by a Git LFS pointer file's bytes, or None if `data` is not a pointer."""
     if len(data) >= LFS_POINTER_MAX or not data.startswith(_LFS_VERSIONS) or not data.endswith(b"\n"):

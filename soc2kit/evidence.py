@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from soc2kit.digests import CHUNK as _CHUNK
 from soc2kit.digests import LFS_POINTER_MAX, lfs_pointer_oid
 from soc2kit.errors import UsageError
+from soc2kit.repo_paths import RepoPaths, within
 
 if TYPE_CHECKING:
     from datetime import tzinfo
@@ -327,7 +328,7 @@ def _source(root: Path, cwd: Path, given: Path) -> _Source:
     text = str(given)
     absolute = os.path.normpath(os.path.join(cwd, given))
     roots = {os.path.abspath(root), os.path.realpath(root)}
-    if not any(_within(absolute, r) for r in roots):
+    if not any(within(absolute, r) for r in roots):
         if given.is_absolute():
             why = "is an absolute path outside the program folder"
         elif ".." in given.parts:
@@ -338,7 +339,7 @@ def _source(root: Path, cwd: Path, given: Path) -> _Source:
     if not os.path.lexists(absolute):
         raise UsageError(f"'{text}' does not exist")
     real = os.path.realpath(absolute)
-    if not _within(real, os.path.realpath(root)):
+    if not within(real, os.path.realpath(root)):
         raise UsageError(f"'{text}' leads through a symbolic link to {real}, outside the program folder; copy the file itself in")
     try:
         mode = os.stat(real).st_mode
@@ -351,10 +352,6 @@ def _source(root: Path, cwd: Path, given: Path) -> _Source:
     if not os.access(real, os.R_OK):
         raise UsageError(f"'{text}' cannot be read (permission denied)")
     return _Source(text, Path(real), os.path.basename(absolute))
-
-
-def _within(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _stored_name(source: _Source, notes: list[str]) -> str:
@@ -691,48 +688,28 @@ def verify_evidence(program: Program, history: History | None = None) -> list[Di
     from soc2kit.diagnostics import diagnostic
     from soc2kit.program import CONFIG_FILE
 
+    # SK401, SK402 and SK404 come from the program's own evidence rule (soc2kit.rules.evidence),
+    # which hashed every file as this run loaded it (afresh with --no-cache).
     found: list[Diagnostic] = [
         d
         for d in program.diagnostics
         if (d.path == CONFIG_FILE and d.code.startswith("SK0"))  # soc2kit.yml unreadable or invalid, not scope findings
-        or (d.path.startswith(f"{EVIDENCE_DIR}/") and d.code not in {"SK401", "SK402", "SK404"})
+        or d.path.startswith(f"{EVIDENCE_DIR}/")
     ]
-    resolver = _Resolver(program.root)
+    paths = RepoPaths(program.root)
     recorded: set[str] = set()
     tracked: list[_Tracked] = []
-    # A document's lines are read again from disk when asked (the cache keeps no data), so they are
-    # asked for only when there is something to report.
     for record in program.evidence.values():
         doc = program.source("evidence", record.id)
         recorded.add(doc.path)
         tracked.append(_Tracked(doc, ("id",), doc.path, record))
         folder = doc.path.rpartition("/")[0]
         for index, item in enumerate(record.files):
-            loc = ("files", index, "path")
-            lexical, real = resolver.resolve(folder, item.path)
-            if lexical is not None:
-                recorded.add(lexical)
-            if real is None:
-                found.append(
-                    diagnostic("SK404", doc.path, doc.line_of(*loc), f"evidence file '{item.path}' points outside the repository")
-                )
-                continue
-            recorded.add(real)
-            tracked.extend(_Tracked(doc, loc, path) for path in dict.fromkeys((lexical or real, real)))
-            actual = _digest(program, real)
-            if actual is None:
-                found.append(diagnostic("SK401", doc.path, doc.line_of(*loc), f"evidence file '{real}' does not exist"))
-            elif actual == "":
-                found.append(diagnostic("SK401", doc.path, doc.line_of(*loc), f"evidence file '{real}' is not a regular file"))
-            elif actual != item.sha256:
-                found.append(
-                    diagnostic(
-                        "SK402",
-                        doc.path,
-                        doc.line_of("files", index, "sha256"),
-                        f"evidence file '{real}' has sha256 {actual[:12]}..., the record says {item.sha256[:12]}...",
-                    )
-                )
+            lexical, real = paths.resolve(folder, item.path)
+            recorded.update(path for path in (lexical, real) if path is not None)
+            if real is not None:
+                loc = ("files", index, "path")
+                tracked.extend(_Tracked(doc, loc, path) for path in dict.fromkeys((lexical or real, real)))
     recorded.update(_files_of_invalid_records(program))
     found.extend(
         diagnostic("SK405", path, 1, f"'{path}' is in no evidence record", _unrecorded_hint(path))
@@ -876,29 +853,9 @@ def _unrecorded_hint(path: str) -> str:
     return f"record it with `soc2kit evidence add {control} {path}` and delete the original, or remove it"
 
 
-def _digest(program: Program, relpath: str) -> str | None:
-    """The file's sha256 (a pointer's oid), "" when it is not a regular file, None when it is missing."""
-    full = os.path.join(program.root, relpath)
-    try:
-        info = os.stat(full)
-    except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        return ""
-    try:
-        if info.st_size < LFS_POINTER_MAX:
-            with open(full, "rb") as handle:
-                oid = lfs_pointer_oid(handle.read())
-            if oid is not None:
-                return oid
-        return program.evidence_sha256(relpath)
-    except OSError:
-        return None
-
-
 def _files_of_invalid_records(program: Program) -> Iterator[str]:
     """Files named by records that failed validation: already reported, so not reported again as unrecorded."""
-    resolver = _Resolver(program.root)
+    resolver = RepoPaths(program.root)
     for doc in program.documents.values():
         if doc.kind != "evidence" or (doc.entity_id is not None and doc.entity_id in program.evidence):
             continue
@@ -932,41 +889,3 @@ def _walk_files(folder: str, prefix: str) -> Iterator[str]:
             yield from _walk_files(entry.path, f"{prefix}/{name}")
         elif name not in _NOT_EVIDENCE_NAMES:
             yield f"{prefix}/{name}"
-
-
-class _Resolver:
-    """Repository-relative paths of the files records name: lexical (as written) and real (links followed).
-
-    Folders are resolved once each (records share few folders); a file only when it is a link."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = os.path.realpath(root)
-        self._folders: dict[str, str] = {}
-
-    def resolve(self, folder: str, path: str) -> tuple[str | None, str | None]:
-        """(lexical path or None if it leaves the repository, real path or None if it does)."""
-        if not path or path.startswith("/") or "\\" in path or re.match(r"^[A-Za-z]:", path):
-            return None, None
-        lexical = os.path.normpath(os.path.join(folder, path)).replace(os.sep, "/")
-        if lexical in {".", ".."} or lexical.startswith("../"):
-            return None, None
-        parent, _, name = lexical.rpartition("/")
-        real = self._real(self._folder(parent), name)
-        if not _within(real, self.root) or real == self.root:
-            return lexical, None
-        return lexical, real[len(self.root) + 1 :].replace(os.sep, "/")
-
-    def _folder(self, folder: str) -> str:
-        """The real path of a repository folder, one lstat per folder level thanks to the cache."""
-        if not folder:
-            return self.root
-        real = self._folders.get(folder)
-        if real is None:
-            parent, _, name = folder.rpartition("/")
-            real = self._folders[folder] = self._real(self._folder(parent), name)
-        return real
-
-    @staticmethod
-    def _real(real_parent: str, name: str) -> str:
-        candidate = os.path.join(real_parent, name)
-        return os.path.realpath(candidate) if os.path.islink(candidate) else candidate

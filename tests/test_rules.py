@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -218,3 +219,15 @@ def test_text_mentioning_a_missing_control_or_policy(program_dir: ProgramDir) ->
     found = codes_at(program_dir)
     assert ("SK107", "controls/TC-03.md", 18) in found
     assert len([f for f in found if f[0] == "SK107"]) == 2  # TC-42 and POL-NOPE; SHA-256 is no control prefix
+
+
+def test_a_folder_or_a_pipe_named_as_an_evidence_file_is_not_hashed(program_dir: ProgramDir) -> None:
+    (program_dir.root / "evidence/TC-02/folder").mkdir()
+    os.mkfifo(program_dir.root / "evidence/TC-03/pipe")  # opening it to hash would block forever
+    program_dir.replace("evidence/TC-02/q1.yaml", "../TC-01/q1-review.txt", "folder")
+    program_dir.replace("evidence/TC-03/q1.yaml", "../TC-01/q1-review.txt", "pipe")
+    program = load_program(program_dir.root, use_cache=False)
+    assert [(d.code, d.path, d.line, d.message) for d in program.diagnostics] == [
+        ("SK401", "evidence/TC-02/q1.yaml", 8, "evidence file 'evidence/TC-02/folder' is not a regular file"),
+        ("SK401", "evidence/TC-03/q1.yaml", 8, "evidence file 'evidence/TC-03/pipe' is not a regular file"),
+    ]
