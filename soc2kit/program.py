@@ -66,6 +66,8 @@ class Program:
     evidence_by_control: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
     invalid_ids: set[tuple[str, str]] = field(default_factory=set)
     """(kind, id) of documents that were read but failed validation: references to them are not reported again."""
+    assessments: dict[Any, Any] = field(default_factory=dict, repr=False)
+    """Readiness per view, kept by `soc2kit.readiness.assess` so `check`, `status` and the portal assess once."""
     _sources: dict[tuple[str, str], Document] = field(default_factory=dict, repr=False)
     _cache: Cache = field(default_factory=Cache.disabled, repr=False)
 

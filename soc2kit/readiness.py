@@ -515,7 +515,7 @@ def view_notes(view: View, frequencies: Iterable[str]) -> list[str]:
 def assess(program: Program, view: View | None = None, *, progress: Callable[[int, int], None] | None = None) -> Readiness:
     """Assess every in-scope control and criterion of `program` under `view` (default: `soc2kit.yml`'s)."""
     view = view or view_of(program)
-    cache: dict[View, Readiness] = program.__dict__.setdefault("_readiness", {})
+    cache: dict[View, Readiness] = program.assessments
     if view in cache:
         if progress is not None:
             progress(len(program.controls), len(program.controls))
