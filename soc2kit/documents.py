@@ -114,6 +114,20 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
             sequence.append(self.construct_object(item, deep=True))
             sequence.item_lines.append(self._line(item))
 
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """The tag of a scalar, as PyYAML's resolver decides it, remembered for short plain scalars
+        (keys, IDs, dates, owners repeat across thousands of files; the regexes run once each)."""
+        if kind is not yaml.ScalarNode or len(value) > _RESOLVED_MAX_LENGTH:
+            return str(super().resolve(kind, value, implicit))
+        if not implicit[0]:
+            return _STR  # quoted or block scalars are strings (no path resolvers in the safe loader)
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            if len(_RESOLVED) >= _RESOLVED_MAX_ENTRIES:
+                _RESOLVED.clear()
+            tag = _RESOLVED[value] = str(super().resolve(kind, value, implicit))
+        return tag
+
     def construct_timestamp_text(self, node: yaml.ScalarNode) -> str:
         return str(self.construct_scalar(node))
 
@@ -168,7 +182,10 @@ class _UnusualNode(Exception):  # noqa: N818 - a signal to fall back, not an err
     """A node `_LineLoader._build` leaves to the generic constructor (tags, merge keys, aliased collections)."""
 
 
-_MAP, _SEQ, _MERGE = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:merge"
+_MAP, _SEQ, _MERGE, _STR = (f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "merge", "str"))
+_RESOLVED: dict[str, str] = {}
+"""Tag of each short plain scalar seen so far (see `_LineLoader.resolve`)."""
+_RESOLVED_MAX_LENGTH, _RESOLVED_MAX_ENTRIES = 64, 200_000
 _PLAIN_SCALARS: dict[str, Any] = {
     "tag:yaml.org,2002:str": lambda _loader, node: node.value,
     "tag:yaml.org,2002:null": lambda _loader, _node: None,
