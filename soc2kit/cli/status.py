@@ -1,5 +1,5 @@
 """`soc2kit status`: the readiness overview (soc2kit.readiness), and auditor population lists
-with reproducible samples (soc2kit.population)."""
+with reproducible samples (soc2kit.population), printed by soc2kit.status_report."""
 
 from __future__ import annotations
 
@@ -9,18 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from soc2kit.cli.options import EXIT_USAGE, emit, iso_date, period
 
-if TYPE_CHECKING:
-    from soc2kit.population import Item, Population
-    from soc2kit.readiness import Readiness, Tally
-
 STATUS_FORMATS = ("table", "json", "md")
-BAR_WIDTH = 20
 
 
 @click.command()
@@ -75,6 +69,7 @@ def status(
 
     from soc2kit.program import load_program
     from soc2kit.readiness import assess, view_of
+    from soc2kit.status_report import population_text, readiness_text
 
     with _progress() as report:
         program = load_program(path, use_cache=not no_cache)
@@ -93,25 +88,15 @@ def status(
             report(f"Reading the Git history of {population_of}", None, None)
             found = population(program, population_of, *view.period)
             sampled = sample(found.items, sample_size, seed or "") if sample_size is not None else None
-            text = _population_text(found, sampled, seed, output_format)
+            text = population_text(found, sampled, seed, output_format)
         else:
             readiness = assess(program, view, progress=lambda done, total: report("Assessing controls", done, total))
-            text = _readiness_text(readiness, output_format, limit=limit, color=output is None and _color())
+            text = readiness_text(readiness, output_format, limit=limit, color=output is None and _color())
     emit(text, output)
 
 
 def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-def _readiness_text(readiness: Readiness, output_format: str, *, limit: int, color: bool) -> str:
-    if output_format == "json":
-        import json
-
-        return json.dumps(readiness.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    if output_format == "md":
-        return format_markdown(readiness, limit=limit)
-    return format_table(readiness, limit=limit, color=color)
 
 
 @contextmanager
@@ -139,207 +124,3 @@ def _progress() -> Iterator[Callable[[str, int | None, int | None], None]]:
             progress.update(task, description=what, completed=done or 0, total=total)
 
         yield report
-
-
-def _bar(ready: int, total: int, width: int = BAR_WIDTH) -> str:
-    filled = round(width * ready / total) if total else 0
-    return "█" * filled + "░" * (width - filled)
-
-
-def _pct(ready: int, total: int) -> str:
-    return f"{100 * ready / total:5.1f}%" if total else "    -"
-
-
-def _limited(rows: list[Any], limit: int) -> list[Any]:
-    return rows if limit == 0 else rows[:limit]
-
-
-def _more(shown: int, total: int, what: str) -> str | None:
-    if shown >= total:
-        return None
-    return f"... {total - shown} more {what}: --limit 0 shows all, --format json lists every one"
-
-
-def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) -> str:
-    """The overview for a terminal: plain text with bars; color only when asked."""
-
-    def style(text: str, **kwargs: Any) -> str:
-        return click.style(text, **kwargs) if color else text
-
-    r = readiness
-    summary = r.summary()
-    out = [
-        style(f"{r.organization} · {r.system}", bold=True),
-        f"{r.view.describe()} · today {r.view.today} ({r.view.timezone}) · evidence grace {r.view.grace}",
-        "",
-        style(f"Readiness {r.score.value:.1f}%", bold=True)
-        + f"  {r.score.ready} of {r.score.total} criteria ready  ({r.score.formula})",
-    ]
-    controls, windows = summary["controls"], summary["windows"]
-    out.append(
-        f"Controls: {controls['in_scope']} in scope, {controls['designed']} designed, "
-        f"{controls['operating']} operating, {controls['ready']} ready"
-        + (f" ({controls['out_of_scope']} out of scope)" if controls["out_of_scope"] else "")
-    )
-    out.append(
-        f"Evidence windows: {windows['satisfied']} of {windows['expected']} satisfied, {windows['missing']} missing, "
-        f"{windows['due'] + windows['open'] + windows['upcoming']} not due yet · {summary['stale']} stale"
-    )
-    out.extend(style(f"! {note}", fg="yellow") for note in r.notes)
-
-    def bars(title: str, tallies: list[Tally], label: Callable[[Tally], str]) -> None:
-        out.extend(["", style(title, bold=True)])
-        width = max((len(label(t)) for t in tallies), default=0)
-        for t in tallies:
-            done = t.ready == t.total and t.total > 0
-            bar = style(_bar(t.ready, t.total), fg="green" if done else ("yellow" if t.ready else "red"))
-            out.append(f"  {label(t):<{width}}  {bar} {t.ready:>3}/{t.total:<3} {_pct(t.ready, t.total)}")
-
-    bars("Categories (criteria ready / in scope)", r.categories, lambda t: t.title)
-    bars("Series", r.series, lambda t: f"{t.id} {t.title}")
-
-    if r.exclusions:
-        out.extend(["", style("Excluded", bold=True)])
-        out.extend(f"  {cid:<7} {title}: {reason or '(no reason given)'}" for cid, title, reason in r.exclusions)
-
-    out.extend(["", style(f"Gaps ({len(r.gaps)}), what blocks the audit most first", bold=True)])
-    shown = _limited(r.gaps, limit)
-    for number, gap in enumerate(shown, start=1):
-        blocks = f"blocks {len(gap.blocks)}" if gap.blocks else "blocks 0"
-        owner = gap.owner or "no owner"
-        out.append(f"  {number:>3}. {gap.kind} {style(gap.id, bold=True)} ({owner}; {blocks}) {gap.title}")
-        out.extend(f"         - {item}" for item in gap.missing)
-    if not r.gaps:
-        out.append("  none")
-    if more := _more(len(shown), len(r.gaps), "gaps"):
-        out.append(f"  {more}")
-
-    missing = r.missing_windows()
-    count = sum(len(m.run.windows) for m in missing)
-    out.extend(["", style(f"Windows missing evidence ({count} in {len(missing)} runs)", bold=True)])
-    shown_missing = _limited(missing, limit)
-    for m in shown_missing:
-        requirement = m.requirement or "(evidence)"
-        out.append(f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {m.owner:<22} due {m.run.last.due}")
-    if not missing:
-        out.append("  none")
-    if more := _more(len(shown_missing), len(missing), "windows"):
-        out.append(f"  {more}")
-
-    stale = r.stale()
-    out.extend(["", style(f"Stale evidence ({len(stale)})", bold=True)])
-    shown_stale = _limited(stale, limit)
-    for s in shown_stale:
-        requirement = s.requirement or "(evidence)"
-        out.append(
-            f"  {s.control:<10} {requirement:<28} {s.frequency:<10} newest {s.newest}, fresh until {s.fresh_until}  {s.owner}"
-        )
-    if not stale:
-        out.append("  none")
-    if more := _more(len(shown_stale), len(stale), "stale requirements"):
-        out.append(f"  {more}")
-    return "\n".join(out) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
-    """The overview as a Markdown report (for a pull request comment or a wiki page)."""
-    r = readiness
-    summary = r.summary()
-    out = [
-        f"# Readiness: {r.organization}, {r.system}",
-        "",
-        f"{r.view.describe()}; today {r.view.today} ({r.view.timezone}); evidence grace {r.view.grace}.",
-        "",
-        f"**Readiness {r.score.value:.1f}%**: {r.score.ready} of {r.score.total} criteria ready ({r.score.formula}).",
-        "",
-        (
-            f"- Controls: {summary['controls']['in_scope']} in scope, {summary['controls']['designed']} designed, "
-            f"{summary['controls']['operating']} operating, {summary['controls']['ready']} ready"
-        ),
-        (
-            f"- Evidence windows: {summary['windows']['satisfied']} of {summary['windows']['expected']} satisfied, "
-            f"{summary['windows']['missing']} missing; {summary['stale']} stale requirements"
-        ),
-    ]
-    out.extend(f"- **Note:** {note}" for note in r.notes)
-    for title, tallies in (("Category", r.categories), ("Series", r.series)):
-        heading = "Categories" if title == "Category" else "Series"
-        out.extend(["", f"## {heading}", "", f"| {title} | Ready | Criteria | % |", "| --- | --- | ---: | ---: |"])
-        out.extend(
-            f"| {_cell(f'{t.id} {t.title}' if title == 'Series' else t.title)} "
-            f"| `{_bar(t.ready, t.total)}` | {t.ready}/{t.total} | {_pct(t.ready, t.total).strip()} |"
-            for t in tallies
-        )
-    if r.exclusions:
-        out.extend(["", "## Excluded", "", "| Criterion | Title | Reason |", "| --- | --- | --- |"])
-        out.extend(f"| {cid} | {_cell(title)} | {_cell(reason or '(no reason given)')} |" for cid, title, reason in r.exclusions)
-    out.extend(["", f"## Gaps ({len(r.gaps)})", "", "What blocks the audit most comes first.", ""])
-    if r.gaps:
-        out.extend(["| # | Kind | ID | Owner | Blocks | Missing |", "| ---: | --- | --- | --- | ---: | --- |"])
-        for number, gap in enumerate(_limited(r.gaps, limit), start=1):
-            out.append(
-                f"| {number} | {gap.kind} | [{gap.id}]({gap.path}) | {_cell(gap.owner or '-')} | {len(gap.blocks)} "
-                f"| {_cell('; '.join(gap.missing))} |"
-            )
-    if more := _more(len(_limited(r.gaps, limit)), len(r.gaps), "gaps"):
-        out.extend(["", more])
-    missing = r.missing_windows()
-    count = sum(len(m.run.windows) for m in missing)
-    out.extend(["", f"## Windows missing evidence ({count} in {len(missing)} runs)", ""])
-    if missing:
-        out.extend(["| Windows | Control | Requirement | Owner | Due |", "| --- | --- | --- | --- | --- |"])
-        out.extend(
-            f"| {m.run.label} | {m.control} | {m.requirement or '-'} | {_cell(m.owner)} | {m.run.last.due} |"
-            for m in _limited(missing, limit)
-        )
-    if more := _more(len(_limited(missing, limit)), len(missing), "windows"):
-        out.extend(["", more])
-    stale = r.stale()
-    out.extend(["", f"## Stale evidence ({len(stale)})", ""])
-    if stale:
-        out.extend(
-            ["| Control | Requirement | Frequency | Newest | Fresh until | Owner |", "| --- | --- | --- | --- | --- | --- |"]
-        )
-        out.extend(
-            f"| {s.control} | {s.requirement or '-'} | {s.frequency} | {s.newest} | {s.fresh_until} | {_cell(s.owner)} |"
-            for s in _limited(stale, limit)
-        )
-    if more := _more(len(_limited(stale, limit)), len(stale), "stale requirements"):
-        out.extend(["", more])
-    return "\n".join(out) + "\n"
-
-
-def _population_text(found: Population, sampled: list[Item] | None, seed: str | None, output_format: str) -> str:
-    if output_format == "json":
-        import json
-
-        return json.dumps(found.to_dict(sampled, seed), indent=2, ensure_ascii=False) + "\n"
-    rows = sampled if sampled is not None else found.items
-    kind = "changes to the program" if found.kind == "program-changes" else "evidence records"
-    head = f"Population of {found.control}: {len(found.items)} {kind}, {found.start}..{found.end}"
-    if sampled is not None:
-        from soc2kit.population import SAMPLE_METHOD
-
-        head += f"\nSample: {len(sampled)} of {len(found.items)}, seed '{seed}' ({SAMPLE_METHOD})"
-    if output_format == "md":
-        out = [f"# {head.splitlines()[0]}", "", *[f"- {line}" for line in head.splitlines()[1:] + found.notes], ""]
-        out += ["| Date | Item | Author | PR | Approvers | Title |", "| --- | --- | --- | --- | --- | --- |"]
-        out += [
-            f"| {i.day} | {i.key[:12] if i.commit == i.key else i.key} | {_cell(i.author)} | {f'#{i.pr}' if i.pr else '-'} "
-            f"| {_cell(', '.join(i.approvers) or '-')} | {_cell(i.title)} |"
-            for i in rows
-        ]
-        return "\n".join(out) + "\n"
-    out = [head, *[f"  ({note})" for note in found.notes], ""]
-    for i in rows:
-        key = i.key[:12] if i.commit == i.key else i.key
-        pr = f"#{i.pr}" if i.pr else "-"
-        approvers = f"  approved by {', '.join(i.approvers)}" if i.approvers else ""
-        out.append(f"  {i.day}  {key:<28} {pr:<6} {i.author}  {i.title}{approvers}")
-    if not rows:
-        out.append("  (no items in the period)")
-    return "\n".join(out) + "\n"
