@@ -106,24 +106,25 @@ class Portal:
 
     def policy_link(self, from_page: str, policy_id: str, *, title: bool = False) -> str:
         policy = self.program.policies.get(policy_id)
-        if policy is None:
-            return f"{md.text(policy_id)} {md.badge('missing', 'bad')}"
-        label = f"{md.text(policy.id)} {md.text(policy.title)}" if title else md.text(policy.id)
-        return md.link(label, self.rel(from_page, policy_page(policy.id)))
+        return self._link(from_page, policy_id, policy and policy.title, policy_page(policy_id), title=title)
 
     def control_link(self, from_page: str, control_id: str, *, title: bool = False) -> str:
         control = self.program.controls.get(control_id)
-        if control is None:
-            return f"{md.text(control_id)} {md.badge('missing', 'bad')}"
-        label = f"{md.text(control.id)} {md.text(control.title)}" if title else md.text(control.id)
-        return md.link(label, self.rel(from_page, control_page(control.id)))
+        return self._link(from_page, control_id, control and control.title, control_page(control_id), title=title)
 
     def criterion_link(self, from_page: str, criterion_id: str, *, title: bool = False) -> str:
         criterion = self.program.catalog.criterion(criterion_id)
-        if criterion is None:
-            return f"{md.text(criterion_id)} {md.badge('unknown', 'bad')}"
-        label = f"{md.text(criterion.id)} {md.text(criterion.title)}" if title else md.text(criterion.id)
-        return md.link(label, self.rel(from_page, criterion_page(criterion.id)))
+        shown = criterion.id if criterion else criterion_id  # the catalog's spelling
+        return self._link(from_page, shown, criterion and criterion.title, criterion_page(shown), title=title, absent="unknown")
+
+    def _link(
+        self, from_page: str, entity_id: str, entity_title: str | None, page: str, *, title: bool, absent: str = "missing"
+    ) -> str:
+        """A link to an entity's page, labelled with its ID (and title); a red badge when it does not exist."""
+        if entity_title is None:
+            return f"{md.text(entity_id)} {md.badge(absent, 'bad')}"
+        label = f"{md.text(entity_id)} {md.text(entity_title)}" if title else md.text(entity_id)
+        return md.link(label, self.rel(from_page, page))
 
     def linkify(self, from_page: str, body: str) -> str:
         """`body` with every mention of a known policy or control ID turned into a link to its page
