@@ -132,7 +132,7 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return str(self.construct_scalar(node))
 
     def get_single_data(self) -> Any:
-        """The document's data, built by `_build` (a direct walk over the nodes, twice as fast as
+        """The document's data, built by `_build` (a direct walk over the nodes, faster than
         PyYAML's generic constructor) unless the document uses anything beyond plain maps, lists
         and scalars: then by the generic constructor, which also raises the precise error."""
         node = self.get_single_node()
