@@ -710,7 +710,7 @@ def verify_evidence(program: Program, history: History | None = None) -> list[Di
             if real is not None:
                 loc = ("files", index, "path")
                 tracked.extend(_Tracked(doc, loc, path) for path in dict.fromkeys((lexical or real, real)))
-    recorded.update(_files_of_invalid_records(program))
+    recorded.update(_files_of_invalid_records(program, paths))
     found.extend(
         diagnostic("SK405", path, 1, f"'{path}' is in no evidence record", _unrecorded_hint(path))
         for path in _evidence_files(program.root)
@@ -853,9 +853,8 @@ def _unrecorded_hint(path: str) -> str:
     return f"record it with `soc2kit evidence add {control} {path}` and delete the original, or remove it"
 
 
-def _files_of_invalid_records(program: Program) -> Iterator[str]:
+def _files_of_invalid_records(program: Program, paths: RepoPaths) -> Iterator[str]:
     """Files named by records that failed validation: already reported, so not reported again as unrecorded."""
-    resolver = RepoPaths(program.root)
     for doc in program.documents.values():
         if doc.kind != "evidence" or (doc.entity_id is not None and doc.entity_id in program.evidence):
             continue
@@ -867,7 +866,7 @@ def _files_of_invalid_records(program: Program) -> Iterator[str]:
         folder = doc.path.rpartition("/")[0]
         for item in files:
             if isinstance(item, dict) and isinstance(item.get("path"), str):
-                lexical, real = resolver.resolve(folder, item["path"])
+                lexical, real = paths.resolve(folder, item["path"])
                 yield from (p for p in (lexical, real) if p is not None)
 
 

@@ -7,15 +7,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import diagnostics_output, iso_date, period, report_diagnostics
-
-_root_option = click.option(
-    "--root",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The program folder (where soc2kit.yml is).",
-)
+from soc2kit.cli.options import diagnostics_output, iso_date, period, report_diagnostics, root_option
 
 
 @click.group()
@@ -33,7 +25,7 @@ def evidence() -> None:
 @click.option("--collector", help="Who collected it (default: Git's user.email, else the login name).")
 @click.option("--commit", is_flag=True, help="Commit the new record and files, with Evidence-For and Evidence-Id trailers.")
 @click.option("--allow-secrets", is_flag=True, help="With --commit: commit even files that look like they hold secrets.")
-@_root_option
+@root_option
 def add(
     control: str,
     files: tuple[Path, ...],
@@ -78,7 +70,7 @@ def add(
 
 
 @evidence.command("verify")
-@_root_option
+@root_option
 @click.option("--no-cache", is_flag=True, help="Hash every file again instead of reusing unchanged results.")
 @click.option("--no-history", is_flag=True, help="Skip the Git history checks (changed after commit, back-dated, uncommitted).")
 @diagnostics_output

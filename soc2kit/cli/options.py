@@ -20,6 +20,21 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
 
 
+root_option = click.option(
+    "--root",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="The program folder (holding soc2kit.yml).",
+)
+"""`--root DIR`, for every command that takes the program folder as an option."""
+
+
+def use_color(output: Path | None) -> bool:
+    """Color only for a terminal on stdout, and never when NO_COLOR is set (no-color.org)."""
+    return output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
 def iso_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
     """Click callback: a strict ISO date (YYYY-MM-DD) or None."""
     return None if value is None else _parsed(value, "parse_date")
@@ -80,8 +95,7 @@ def report_diagnostics(
     elif output_format == "sarif":
         report = fmt.format_sarif(found, version=__version__)
     else:
-        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = fmt.format_text(found, summary, color=color)
+        report = fmt.format_text(found, summary, color=use_color(output))
     emit(report, output)
     if output is not None or output_format == "sarif":
         click.echo(summary.line(), err=True)

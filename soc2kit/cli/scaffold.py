@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import csv, iso_date
+from soc2kit.cli.options import csv, iso_date, root_option
 
 
 @click.command()
@@ -75,21 +75,12 @@ def new() -> None:
     """Create one policy, control or evidence record from a template, with the next free ID."""
 
 
-_root_option = click.option(
-    "--root",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The program folder.",
-)
-
-
 @new.command("policy")
 @click.option("--title", required=True, help='For example "Data Loss Prevention Policy".')
 @click.option("--id", "policy_id", help="Default: POL- and the title's initials.")
 @click.option("--owner", default="Head of Security", show_default=True)
 @click.option("--approver", default="CTO", show_default=True)
-@_root_option
+@root_option
 def new_policy_command(title: str, policy_id: str | None, owner: str, approver: str, root: Path) -> None:
     """Create a draft policy with every standard section."""
     from soc2kit.scaffold import NewPolicy, new_policy
@@ -107,7 +98,7 @@ def new_policy_command(title: str, policy_id: str | None, owner: str, approver: 
 @click.option("--frequency", default="quarterly", show_default=True)
 @click.option("--kind", type=click.Choice(["preventive", "detective", "corrective"]), default="detective", show_default=True)
 @click.option("--automation", type=click.Choice(["manual", "automated", "hybrid"]), default="manual", show_default=True)
-@_root_option
+@root_option
 def new_control_command(
     title: str,
     prefix: str,
@@ -140,7 +131,7 @@ def new_control_command(
 @click.option("--requirement", help="Default: the control's first evidence requirement.")
 @click.option("--collected", callback=iso_date, help="Default: today.")
 @click.option("--collector", default=lambda: os.environ.get("USER", "unknown"), help="Who collected it (default: $USER).")
-@_root_option
+@root_option
 def new_evidence_command(control: str, requirement: str | None, collected: date | None, collector: str, root: Path) -> None:
     """Create an evidence record for CONTROL (list its files, or use `soc2kit evidence add`)."""
     from soc2kit.scaffold import new_evidence

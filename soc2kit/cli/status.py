@@ -3,7 +3,6 @@ with reproducible samples (soc2kit.population), printed by soc2kit.status_report
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import EXIT_USAGE, emit, iso_date, period
+from soc2kit.cli.options import EXIT_USAGE, emit, iso_date, period, use_color
 
 STATUS_FORMATS = ("table", "json", "md")
 
@@ -91,12 +90,8 @@ def status(
             text = population_text(found, sampled, seed, output_format)
         else:
             readiness = assess(program, view, progress=lambda done, total: report("Assessing controls", done, total))
-            text = readiness_text(readiness, output_format, limit=limit, color=output is None and _color())
+            text = readiness_text(readiness, output_format, limit=limit, color=use_color(output))
     emit(text, output)
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @contextmanager

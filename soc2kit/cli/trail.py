@@ -7,16 +7,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import diagnostics_output, emit, iso_date, period, report_diagnostics
-
-_ROOT_OPTION = click.option(
-    "--root",
-    "root",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The program folder (holding soc2kit.yml) inside a Git repository.",
-)
+from soc2kit.cli.options import diagnostics_output, emit, iso_date, period, report_diagnostics, root_option
 
 
 @click.group()
@@ -25,7 +16,7 @@ def trail() -> None:
 
 
 @trail.command("export")
-@_ROOT_OPTION
+@root_option
 @click.option("--since", type=str, callback=iso_date, help="First committer day to include (ISO date, audit time zone).")
 @click.option("--until", type=str, callback=iso_date, help="Last committer day to include (ISO date, audit time zone).")
 @click.option("--format", "output_format", type=click.Choice(("jsonl", "csv", "md")), default="jsonl", show_default=True)
@@ -76,7 +67,7 @@ def changes() -> None:
 
 
 @changes.command("check")
-@_ROOT_OPTION
+@root_option
 @click.option("--branch", help="The main branch whose first-parent history is checked (default: the current branch, or main).")
 @click.option("--since", type=str, callback=iso_date, help="Check only commits from this day on (ISO date, audit time zone).")
 @diagnostics_output
@@ -90,7 +81,7 @@ def changes_check(root: Path, branch: str | None, since: date | None, output_for
 
 
 @click.command()
-@_ROOT_OPTION
+@root_option
 @click.option(
     "--period", required=True, callback=period, metavar="START..END", help="The audit period, like 2026-01-01..2026-06-30."
 )
@@ -110,7 +101,7 @@ def bundle(root: Path, period: tuple[date, date], output: Path) -> None:
 @click.command()
 @click.argument("base")
 @click.argument("head", required=False)
-@_ROOT_OPTION
+@root_option
 @click.option("--format", "output_format", type=click.Choice(("text", "json", "md")), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
 def diff(base: str, head: str | None, root: Path, output_format: str, output: Path | None) -> None:
