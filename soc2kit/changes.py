@@ -121,17 +121,17 @@ def check_changes(root: str | Path = ".", *, branch: str | None = None, since: d
     """Run the CC8.1 gate over the main branch's first-parent history (see the module doc)."""
     from zoneinfo import ZoneInfo
 
-    from soc2kit.program import load_program
+    from soc2kit.program import load_config
 
     base = Path(root).resolve()
     if not base.is_dir():
         raise UsageError("is not a folder", path=base)
     info = repo_info(base)
     name, head = _resolve_branch(base, branch)
-    program = load_program(base, use_cache=False)
-    tz = ZoneInfo(program.config.audit.timezone)
+    config = load_config(base)  # the time zone, enforced_from and rule settings; the documents are not needed
+    tz = ZoneInfo(config.audit.timezone)
     report = ChangesReport(branch=name, head=head)
-    since = max((day for day in (since, program.config.change_management.enforced_from) if day), default=None)
+    since = max((day for day in (since, config.change_management.enforced_from) if day), default=None)
     for commit in iter_commits(base, rev=head, first_parent=True, paths=GATED_PATHS, since=since, tz=tz):
         report.commits += 1
         report.diagnostics.extend(check_commit(commit, name))
@@ -142,5 +142,5 @@ def check_changes(root: str | Path = ".", *, branch: str | None = None, since: d
                 "SK603", "soc2kit.yml", 1, f"this clone is shallow, so changes on {name} before its oldest commit are not checked"
             )
         )
-    report.diagnostics = apply_severities(report.diagnostics, program.config.rules)
+    report.diagnostics = apply_severities(report.diagnostics, config.rules)
     return report

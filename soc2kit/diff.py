@@ -174,18 +174,20 @@ def diff_programs(base: Program, head: Program, *, base_label: str = "", head_la
 
 def diff_revisions(root: str | Path, base_rev: str, head_rev: str | None = None) -> ProgramDiff:
     """Compare the program at `base_rev` with `head_rev`, or with the work tree when None."""
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from soc2kit.program import load_program
+    from soc2kit.program import load_config, load_program
     from soc2kit.revision import load_program_at
 
     base_root = Path(root)
-    current = load_program(base_root, use_cache=False)
-    tz = ZoneInfo(current.config.audit.timezone)
-    old = load_program_at(base_root, base_rev, tz=tz, today=current.today)
+    tz = ZoneInfo(load_config(base_root).audit.timezone)
+    today = datetime.now(tz).date()
+    old = load_program_at(base_root, base_rev, tz=tz, today=today)
     if head_rev is None:
+        current = load_program(base_root, today=today, use_cache=False)
         return diff_programs(old.program, current, base_label=f"{base_rev} ({old.commit[:12]})", head_label="work tree")
-    new = load_program_at(base_root, head_rev, tz=tz, today=current.today)
+    new = load_program_at(base_root, head_rev, tz=tz, today=today)
     return diff_programs(
         old.program, new.program, base_label=f"{base_rev} ({old.commit[:12]})", head_label=f"{head_rev} ({new.commit[:12]})"
     )

@@ -176,6 +176,12 @@ def _load_program(root: str | os.PathLike[str], today: date | None, *, use_cache
     return program
 
 
+def load_config(root: str | os.PathLike[str]) -> ProgramConfig:
+    """`soc2kit.yml` alone, for commands that need the audit's time zone or the rule settings but
+    not the program; the security-only fallback when it is missing or invalid (`check` says why)."""
+    return _load_config(Path(root))[1] or _FALLBACK_CONFIG
+
+
 def _load_config(root: Path) -> tuple[Document, ProgramConfig | None]:
     doc = Document(path=CONFIG_FILE, kind="config")
     path = root / CONFIG_FILE
