@@ -28,7 +28,7 @@ from pathlib import Path
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.errors import UsageError
-from soc2kit.history import Commit, iter_commits, repo_info
+from soc2kit.history import Commit, RepoInfo, iter_commits, repo_info
 from soc2kit.rules.registry import apply_severities
 
 GATED_PATHS = ("policies", "controls")
@@ -62,11 +62,10 @@ def same_person(first: str, second: str) -> bool:
     return bool(name_a) and name_a == name_b
 
 
-def _resolve_branch(root: Path, branch: str | None) -> tuple[str, str]:
+def _resolve_branch(root: Path, info: RepoInfo, branch: str | None) -> tuple[str, str]:
     """The branch to check and its head sha."""
     import git
 
-    info = repo_info(root)
     if info.head is None:
         raise UsageError("the Git repository has no commits yet: there are no changes to check", path=info.toplevel)
     name = branch or info.branch
@@ -127,7 +126,7 @@ def check_changes(root: str | Path = ".", *, branch: str | None = None, since: d
     if not base.is_dir():
         raise UsageError("is not a folder", path=base)
     info = repo_info(base)
-    name, head = _resolve_branch(base, branch)
+    name, head = _resolve_branch(base, info, branch)
     config = load_config(base)  # the time zone, enforced_from and rule settings; the documents are not needed
     tz = ZoneInfo(config.audit.timezone)
     report = ChangesReport(branch=name, head=head)
