@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
@@ -20,6 +19,7 @@ from typing import Any
 
 from soc2kit import __version__
 from soc2kit.digests import NotARegularFileError, file_sha256
+from soc2kit.files import write_file
 
 CACHE_DIR = ".soc2kit-cache"
 _FILE = "program.pickle"
@@ -87,20 +87,5 @@ class Cache:
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# Created by soc2kit.\n*\n", encoding="utf-8")
-            atomic_write_bytes(self.path, pickle.dumps((__version__, self.documents, self.hashes), protocol=5))
+            write_file(self.path, pickle.dumps((__version__, self.documents, self.hashes), protocol=5))
             self.dirty = False
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, then rename over `path`: readers see old or new, never half."""
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temp).unlink()
-        raise

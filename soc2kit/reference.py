@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from soc2kit.files import write_file
 from soc2kit.program import Program, load_program
 from soc2kit.rules.registry import RULES
 
@@ -71,7 +72,7 @@ def main(root: Path) -> int:
         text = path.read_text(encoding="utf-8")
         updated = render(text, program)
         if updated != text:
-            path.write_text(updated, encoding="utf-8")
+            write_file(path, updated)
             print(f"updated {name}")
     return 0
 

@@ -8,7 +8,6 @@ whole program in a temporary folder and moves it into place only once everything
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -22,6 +21,7 @@ from soc2kit.catalog import load_catalog
 from soc2kit.documents import Document, parse_text
 from soc2kit.editing import edit_front_matter
 from soc2kit.errors import UsageError
+from soc2kit.files import create_file
 from soc2kit.models import CATEGORIES, CONTROL_ID, FREQUENCIES
 
 _STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
@@ -143,16 +143,15 @@ def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
             continue
         relpath = starter.source("policy", policy.id).path
         text = _personalise((source / relpath).read_text(encoding="utf-8"), options)
-        _write(out / relpath, edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath))
+        create_file(out / relpath, edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath))
         result.policies += 1
     for control in kept:
         relpath = starter.source("control", control.id).path
-        _write(out / relpath, _personalise((source / relpath).read_text(encoding="utf-8"), options))
+        create_file(out / relpath, _personalise((source / relpath).read_text(encoding="utf-8"), options))
         result.controls += 1
-    (out / "evidence").mkdir()
-    (out / "evidence" / ".gitkeep").write_text("", encoding="utf-8")
-    (out / "soc2kit.yml").write_text(render_config(options), encoding="utf-8")
-    (out / ".gitignore").write_text(".soc2kit-cache/\nsite/\n", encoding="utf-8")
+    create_file(out / "evidence" / ".gitkeep", "")
+    create_file(out / "soc2kit.yml", render_config(options))
+    create_file(out / ".gitignore", "site/\n")
     return result
 
 
@@ -168,11 +167,6 @@ def _personalise(text: str, options: InitOptions) -> str:
     # The starter wraps its prose, so a name may be split across a line break.
     text = _STARTER_ORGANIZATION.sub(lambda _: options.organization, text)
     return _STARTER_SYSTEM.sub(lambda _: options.system, text)
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 def render_config(options: InitOptions) -> str:
@@ -263,21 +257,6 @@ def policy_id_for(title: str, existing: Iterable[str]) -> str:
     while candidate in taken:
         candidate, n = f"{stem}-{n}", n + 1
     return candidate
-
-
-def create_new_file(path: Path, text: str) -> None:
-    """Create `path` with `text`; refuse if it exists. Written under a temp name, then linked in exclusively."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        try:
-            os.link(temp, path)  # fails if path exists: never overwrites
-        except FileExistsError:
-            raise UsageError("already exists; nothing was written", path=path) from None
-    finally:
-        Path(temp).unlink(missing_ok=True)
 
 
 POLICY_TEMPLATE = """\
@@ -398,7 +377,7 @@ def new_policy(root: Path, spec: NewPolicy, *, today: date) -> Path:
     )
     verify_template(text, "policy")
     path = root / "policies" / f"{slugify(spec.title.removesuffix(' Policy'))}.md"
-    create_new_file(path, text)
+    create_file(path, text)
     return path
 
 
@@ -427,7 +406,7 @@ def new_control(root: Path, spec: NewControl) -> Path:
     )
     verify_template(text, "control")
     path = root / "controls" / f"{control_id}.md"
-    create_new_file(path, text)
+    create_file(path, text)
     return path
 
 
@@ -460,7 +439,7 @@ def new_evidence(root: Path, control_id: str, *, requirement: str | None, collec
     )
     verify_template(text, "evidence")
     path = root / "evidence" / control_id / f"{stem}.yaml"
-    create_new_file(path, text)
+    create_file(path, text)
     return path
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from soc2kit.cache import atomic_write_bytes
+from soc2kit.files import write_file
 from soc2kit.models import Catalog, Control, EvidenceRecord, Policy, ProgramConfig
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
@@ -48,5 +48,5 @@ def write_schemas(folder: Path) -> list[str]:
     changed = stale_schemas(folder)
     rendered = render_schemas()
     for name in changed:
-        atomic_write_bytes(folder / name, rendered[name].encode("utf-8"))
+        write_file(folder / name, rendered[name])
     return changed

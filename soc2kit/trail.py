@@ -24,14 +24,11 @@ a folder or in a missing folder. Nothing is written then.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import json
-import os
 import posixpath
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -41,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from soc2kit import __version__
 from soc2kit.errors import UsageError
+from soc2kit.files import atomic_writer
 from soc2kit.history import Change, Commit, iter_commits, repo_info
 
 if TYPE_CHECKING:
@@ -506,30 +504,6 @@ def _write_md(commits: Iterator[Commit], entities: _Entities, out: _HashingWrite
     return count
 
 
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A temp file next to `path`, renamed over it only if the block finishes."""
-    if path.is_dir():
-        raise UsageError("is a folder; give a file name", path=path)
-    parent = path.parent if str(path.parent) else Path()
-    if not parent.is_dir():
-        raise UsageError(f"cannot write {path.name}: the folder {parent} does not exist", path=path)
-    fd, temp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        Path(temp).chmod(0o666 & ~umask)
-        Path(temp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temp).unlink()
-        raise
-
-
 def write_trail(root: str | Path, output: Path | None, **options: Any) -> TrailMeta:
     """Export to `output` (atomically, plus `<output>.meta.json`) or to stdout when None."""
     if output is None:
@@ -537,9 +511,9 @@ def write_trail(root: str | Path, output: Path | None, **options: Any) -> TrailM
 
         return export_trail(root, sys.stdout.buffer, **options)
     sidecar = output.with_name(output.name + ".meta.json")
-    with _atomic_file(output) as handle:
+    with atomic_writer(output) as handle:
         meta = export_trail(root, handle, **options)
-    with _atomic_file(sidecar) as handle:
+    with atomic_writer(sidecar) as handle:
         handle.write((json.dumps(asdict(meta), indent=2) + "\n").encode("utf-8"))
     return meta
 
@@ -676,7 +650,7 @@ def build_bundle(root: str | Path, start: date, end: date, output: Path) -> Bund
     manifest = "".join(f"{hashlib.sha256(entries[name]).hexdigest()}  {name}\n" for name in sorted(entries))
     entries["MANIFEST.sha256"] = manifest.encode("utf-8")
 
-    with _atomic_file(output) as handle, zipfile.ZipFile(handle, "w") as archive:
+    with atomic_writer(output) as handle, zipfile.ZipFile(handle, "w") as archive:
         for name in sorted(entries):
             archive.writestr(_zip_info(name), entries[name], compresslevel=6)
     digest = hashlib.sha256()

@@ -109,6 +109,6 @@ def emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from soc2kit.cache import atomic_write_bytes
+    from soc2kit.files import write_file
 
-    atomic_write_bytes(output, text.encode("utf-8"))
+    write_file(output, text)
