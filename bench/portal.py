@@ -9,7 +9,7 @@ mkdocs.yml like the repository's own (Material, tabs, instant navigation, prune,
 - plain      `mkdocs build` of plain/: the same generated Markdown, CSS and nav, no soc2kit plugin
 - plugin     in one process: load_portal + build_pages + navigation (the plugin's own work)
 The plugin's share is (portal - plain) / portal. One untimed run first warms the OS page cache and
-the soc2kit cache (the plugin reuses .soc2kit-cache/ as `soc2kit check` does). The results replace
+the soc2kit cache (the plugin reuses the user cache as `soc2kit check` does). The results replace
 the section of BENCHMARKS.md between the bench:portal markers.
 """
 

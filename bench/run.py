@@ -4,7 +4,7 @@ usage: python bench/run.py [--sizes 10000,100000] [--runs 3,2] [--no-trestle] [-
 
 For each size: generate a program into bench/out/program-<size>/ (bench/generate.py), then time
 - check --no-cache  `soc2kit check DIR --no-cache`: read, parse, validate, hash, no cache at all
-- check cold        delete DIR/.soc2kit-cache, then `soc2kit check DIR` (also writes the cache)
+- check cold        delete the cache folder (bench/out/cache/), then `soc2kit check DIR` (also writes the cache)
 - check warm        `soc2kit check DIR` again, with the cache from the cold run
 - limit             `python bench/limit.py DIR`: parse the same files with yaml.CSafeLoader, nothing else
 - trestle           `trestle author docs validate -tn policies -hv` on a copy of the policy and
@@ -107,7 +107,8 @@ def bench_size(size: int, runs: int, trestle: bool, typed: bool) -> dict:
     print(
         f"   {stats['documents']:,} documents, {stats['files']:,} files, {stats['bytes'] / 1e6:.1f} MB in {stats['generate_s']:.1f} s"
     )
-    cache = root / ".soc2kit-cache"
+    cache = OUT / "cache"
+    os.environ["SOC2KIT_CACHE_DIR"] = str(cache)  # the benchmark's own cache folder, not the user's
     check = [SOC2KIT, "check", str(root)]
     status = [SOC2KIT, "status", str(root)]
     samples: dict[str, list[dict]] = {

@@ -3,6 +3,7 @@
 Public API, grouped by purpose (imported lazily, so the CLI starts fast):
 
 Loading
+    find_program_root(start=None, *, explicit)  the program folder: `start` as given, or found upwards as the CLI does
     load_program(root)      read and check a program folder; returns a Program
     Program                 the cross-linked program: config, catalog, policies, controls, evidence
     load_program_at(root, rev)  the program as it stood at a commit, tag or date (from Git objects)
@@ -21,7 +22,7 @@ Findings
 Models
     ProgramConfig, Policy, Control, EvidenceRequirement, EvidenceRecord, Criterion, Catalog
 Errors
-    Soc2kitError, ConfigError, UsageError
+    Soc2kitError, ConfigError, UsageError, ProgramNotFoundError (a ConfigError: no soc2kit.yml found)
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "find_program_root": "soc2kit.layout",
+    "ProgramNotFoundError": "soc2kit.layout",
     "load_program": "soc2kit.program",
     "Program": "soc2kit.program",
     "load_program_at": "soc2kit.revision",
@@ -76,6 +79,7 @@ __all__ = [
     "Policy",
     "Program",
     "ProgramConfig",
+    "ProgramNotFoundError",
     "Readiness",
     "Severity",
     "Soc2kitError",
@@ -87,6 +91,7 @@ __all__ = [
     "diff_revisions",
     "export_trail",
     "file_sha256",
+    "find_program_root",
     "load_history",
     "load_program",
     "load_program_at",
@@ -102,6 +107,7 @@ if TYPE_CHECKING:
     from soc2kit.errors import ConfigError, Soc2kitError, UsageError
     from soc2kit.evidence import AddRequest, add_evidence, verify_evidence
     from soc2kit.history import History, load_history
+    from soc2kit.layout import ProgramNotFoundError, find_program_root
     from soc2kit.models import Catalog, Control, Criterion, EvidenceRecord, EvidenceRequirement, Policy, ProgramConfig
     from soc2kit.program import Program, load_program
     from soc2kit.readiness import Readiness, assess, view_of

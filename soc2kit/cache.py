@@ -1,42 +1,96 @@
-"""A per-repository cache that makes a repeated run on an unchanged program cheap.
+"""A cache that makes a repeated run on an unchanged program cheap, and that nothing in the
+repository can reach.
+
+It lives in the user's cache folder (`cache_home()`), one file per program named by a digest of
+the program root's real path, never in the working tree: a commit cannot plant or forge it. The
+file is JSON of plain data (nothing in it can run), starts with a header naming the soc2kit
+version, the format, the program root and the sha256 of the rest, and is written atomically.
+Anything unexpected on read (not a regular file, too big, truncated, damaged, another version or
+another program) means a cold run, silently.
 
 Documents are keyed by path and a digest of their bytes, so an edited file is always read again;
-evidence file hashes are keyed by size and modification time, as Git's index does. The cache lives
-in `.soc2kit-cache/` at the program root (ignored by Git through its own `.gitignore`) and is
-written atomically; a missing, stale or unreadable cache is simply rebuilt.
+the header also holds a digest of soc2kit's own code, so findings cached by other code (an upgrade
+that keeps the version number, a development checkout) are never reused.
+Evidence file hashes are kept with the file's size, mtime, ctime, inode and device, as Git's index
+does; a user can restore a size and an mtime, but not a ctime. A file changed within a second of
+the run (Git's "racy" case) is hashed again next time, since a change in the same clock tick could
+leave every one of those values as they were.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
-import pickle
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 from soc2kit import __version__
 from soc2kit.digests import NotARegularFileError, file_sha256
 from soc2kit.files import write_file
 
-CACHE_DIR = ".soc2kit-cache"
-_FILE = "program.pickle"
+CACHE_DIR_VARIABLE = "SOC2KIT_CACHE_DIR"
+FORMAT = 1
+"""Bumped whenever the shape of the cache file changes."""
+MAX_BYTES = 1 << 30
+"""A cache file larger than this is neither read nor written (10,000 documents take 6.5 MB)."""
+_MAGIC = b"soc2kit-cache\n"
+_SECOND = 1_000_000_000
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+Stat = tuple[int, int, int, int, int]
+"""(size, mtime_ns, ctime_ns, inode, device) of an evidence file when it was hashed."""
 
 
 def digest(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
 
 
+def cache_home() -> Path:
+    """The folder holding soc2kit's cache files: `$SOC2KIT_CACHE_DIR` if set, else the platform's
+    user cache folder (`$XDG_CACHE_HOME/soc2kit` or `~/.cache/soc2kit`; `~/Library/Caches/soc2kit`
+    on macOS; `%LOCALAPPDATA%\\soc2kit\\Cache` on Windows)."""
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    if chosen:
+        return Path(os.path.abspath(chosen))
+    if sys.platform == "win32":
+        local = os.environ.get("LOCALAPPDATA")
+        return (Path(local) if local else Path.home() / "AppData" / "Local") / "soc2kit" / "Cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "soc2kit"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"  # the XDG spec ignores relative paths
+    return base / "soc2kit"
+
+
+def cache_file(root: str | os.PathLike[str]) -> Path:
+    """The cache file of the program at `root` (which need not exist)."""
+    real = os.path.realpath(root)
+    return cache_home() / f"{hashlib.sha256(os.fsencode(real)).hexdigest()[:32]}.json"
+
+
 @dataclass
 class Cache:
-    """What was read last time: `documents[path] = (digest, entry)`, `hashes[path] = (size, mtime_ns, sha256)`."""
+    """What was read last time.
+
+    `documents[path] = [key hex, document as plain data, model fields or None]`;
+    `hashes[path] = [size, mtime_ns, ctime_ns, inode, device, sha256]`."""
 
     path: Path | None
-    documents: dict[str, tuple[bytes, Any]] = field(default_factory=dict)
-    hashes: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    root: str = ""
+    code: str = ""
+    documents: dict[str, list[Any]] = field(default_factory=dict)
+    hashes: dict[str, list[Any]] = field(default_factory=dict)
     dirty: bool = False
+    settled_before_ns: int = 0
+    """Files changed at or after this time are hashed, but their hash is not kept (see the module doc)."""
+    _fresh_hashes: dict[str, tuple[Stat, str]] = field(default_factory=dict)
+    """Hashes of files too recently changed to keep: reused within this run only."""
 
     @classmethod
     def disabled(cls) -> Cache:
@@ -44,34 +98,51 @@ class Cache:
 
     @classmethod
     def open(cls, root: Path) -> Cache:
-        path = root / CACHE_DIR / _FILE
+        real = os.path.realpath(root)
+        try:
+            path = cache_file(real)
+        except (OSError, RuntimeError):  # no home folder to put a cache in: run uncached
+            return cls.disabled()
+        # One second of margin below the start of the run, because file times come from a coarse clock.
+        cache = cls(path, real, settled_before_ns=(time.time_ns() // _SECOND - 1) * _SECOND, code=code_digest())
         with contextlib.suppress(Exception):  # any damage to the cache just means a cold run
-            with path.open("rb") as handle:
-                version, documents, hashes = pickle.load(handle)  # noqa: S301 - our own file, under the repo
-            if version == __version__:
-                return cls(path, documents, hashes)
-        return cls(path)
+            loaded = _load(path, real, cache.code) if _is_private(path.parent) else None
+            if loaded is not None:
+                cache.documents, cache.hashes = loaded
+        return cache
 
-    def document(self, path: str, key: bytes) -> Any | None:
+    def document(self, path: str, key: bytes) -> list[Any] | None:
+        """The cached [document, fields] of `path` if it was read from exactly these bytes."""
         hit = self.documents.get(path)
-        return hit[1] if hit is not None and hit[0] == key else None
+        return hit if hit is not None and hit[0] == key.hex() else None
 
-    def put_document(self, path: str, key: bytes, entry: Any) -> None:
-        self.documents[path] = (key, entry)
+    def put_document(self, path: str, key: bytes, document: list[Any], fields: dict[str, Any] | None) -> None:
+        if self.path is None:
+            return
+        self.documents[path] = [key.hex(), document, fields]
         self.dirty = True
 
     def file_sha256(self, root: Path, path: str) -> str:
-        """sha256 of `root/path` (an LFS pointer's oid), reusing the last result while size and mtime are unchanged."""
+        """sha256 of `root/path` (an LFS pointer's oid), reusing the last result while the file is unchanged."""
         full = os.path.join(root, path)
-        stat = os.stat(full)
-        if not S_ISREG(stat.st_mode):  # opening a pipe would block; a folder has no digest
+        info = os.stat(full)
+        if not S_ISREG(info.st_mode):  # opening a pipe would block; a folder has no digest
             raise NotARegularFileError(full)
+        stat: Stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
         known = self.hashes.get(path)
-        if known is not None and known[0] == stat.st_size and known[1] == stat.st_mtime_ns:
-            return known[2]
+        if known is not None and tuple(known[:5]) == stat:
+            return str(known[5])
+        fresh = self._fresh_hashes.get(path)
+        if fresh is not None and fresh[0] == stat:
+            return fresh[1]
         sha = file_sha256(full)
-        self.hashes[path] = (stat.st_size, stat.st_mtime_ns, sha)
-        self.dirty = True
+        if self.path is None or max(info.st_mtime_ns, info.st_ctime_ns) >= self.settled_before_ns:
+            self._fresh_hashes[path] = (stat, sha)
+            if self.hashes.pop(path, None) is not None:
+                self.dirty = True
+        else:
+            self.hashes[path] = [*stat, sha]
+            self.dirty = True
         return sha
 
     def prune(self, live_paths: set[str]) -> None:
@@ -82,10 +153,110 @@ class Cache:
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
-        with contextlib.suppress(OSError):  # a read-only checkout still gets a correct, uncached run
-            self.path.parent.mkdir(exist_ok=True)
-            ignore = self.path.parent / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by soc2kit.\n*\n", encoding="utf-8")
-            write_file(self.path, pickle.dumps((__version__, self.documents, self.hashes), protocol=5))
+        payload = json.dumps({"documents": self.documents, "hashes": self.hashes}, separators=(",", ":")).encode()
+        header = _header(self.root, self.code, hashlib.sha256(payload).hexdigest())
+        data = _MAGIC + json.dumps(header).encode() + b"\n" + payload
+        if len(data) > MAX_BYTES:
+            return
+        # A read-only or full disk still gets a correct, uncached run; UsageError is a folder at the file's place.
+        with contextlib.suppress(Exception):
+            _make_private_folder(self.path.parent)
+            write_file(self.path, data)
             self.dirty = False
+
+
+def code_digest() -> str:
+    """A digest of soc2kit's Python source: what decides the findings and models a cache holds."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    combined = hashlib.sha256()
+    for folder, subfolders, names in os.walk(package):
+        subfolders.sort()
+        for name in sorted(names):
+            if name.endswith(".py"):
+                with open(os.path.join(folder, name), "rb") as handle:
+                    source = handle.read()
+                combined.update(f"{os.path.relpath(os.path.join(folder, name), package)}\0{len(source)}\0".encode())
+                combined.update(source)
+    return combined.hexdigest()
+
+
+def _header(root: str, code: str, sha256: str) -> dict[str, Any]:
+    return {"format": FORMAT, "soc2kit": __version__, "code": code, "root": root, "sha256": sha256}
+
+
+def _load(path: Path, root: str, code: str) -> tuple[dict[str, list[Any]], dict[str, list[Any]]] | None:
+    """The documents and hashes in the cache file at `path`, or None unless it is a whole, intact
+    cache of this program written by this code."""
+    data = _read_regular_file(path)
+    if data is None or not data.startswith(_MAGIC):
+        return None
+    header_end = data.find(b"\n", len(_MAGIC))
+    if header_end < 0:
+        return None
+    header = json.loads(data[len(_MAGIC) : header_end])
+    if header != _header(root, code, header.get("sha256")):
+        return None
+    payload = memoryview(data)[header_end + 1 :]
+    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
+        return None
+    text = str(payload, "utf-8")  # decoded in place: a cache can be large, so no copy of the bytes first
+    payload.release()
+    del data
+    body = json.loads(text)
+    documents, hashes = body["documents"], body["hashes"]
+    if not isinstance(documents, dict) or not isinstance(hashes, dict):
+        return None
+    for entry in documents.values():
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
+            return None
+    for known in hashes.values():
+        if not (isinstance(known, list) and len(known) == 6 and all(type(n) is int for n in known[:5])):
+            return None
+    return documents, hashes
+
+
+def _read_regular_file(path: Path) -> bytes | None:
+    """The bytes of `path` if it is a regular file (not a symlink, pipe, device or folder) of at
+    most MAX_BYTES; never blocks."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not S_ISREG(info.st_mode) or info.st_size > MAX_BYTES or not _owned(info):
+            return None
+        chunks = []
+        total = 0
+        while chunk := os.read(fd, min(1 << 24, MAX_BYTES + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_BYTES:
+                return None
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _make_private_folder(folder: Path) -> None:
+    """Create `folder` and its missing parents, for the user only; refuse a folder others can write to."""
+    missing = []
+    for level in (folder, *folder.parents):
+        if os.path.isdir(level):
+            break
+        missing.append(level)
+    for level in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(level, 0o700)
+    if not _is_private(folder):
+        raise PermissionError(f"{folder} is not a private folder")
+
+
+def _is_private(folder: Path) -> bool:
+    """A folder of ours that no other user can write to (they could plant or swap a cache file)."""
+    info = os.stat(folder)
+    return S_ISDIR(info.st_mode) and not info.st_mode & 0o002 and _owned(info)
+
+
+def _owned(info: os.stat_result) -> bool:
+    return not hasattr(os, "getuid") or info.st_uid == os.getuid()

@@ -42,6 +42,8 @@ class ChangesReport:
     branch: str = ""
     head: str = ""
     note: str = ""
+    since: date | None = None
+    """The first day checked: the later of `--since` and `change_management.enforced_from`."""
 
 
 def _identity(text: str) -> tuple[str, str]:
@@ -130,7 +132,7 @@ def check_changes(root: str | Path = ".", *, branch: str | None = None, since: d
     config = load_config(base)  # the time zone, enforced_from and rule settings; the documents are not needed
     tz = ZoneInfo(config.audit.timezone)
     report = ChangesReport(branch=name, head=head)
-    since = max((day for day in (since, config.change_management.enforced_from) if day), default=None)
+    since = report.since = max((day for day in (since, config.change_management.enforced_from) if day), default=None)
     for commit in iter_commits(base, rev=head, first_parent=True, paths=GATED_PATHS, since=since, tz=tz):
         report.commits += 1
         report.diagnostics.extend(check_commit(commit, name))

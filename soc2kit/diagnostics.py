@@ -59,19 +59,38 @@ class Summary:
     command: str = "soc2kit check"
     unit: str = "document"
     """What `documents` counts (commits, for `soc2kit changes check`)."""
+    nothing_examined: str = ""
+    """Why no document (or commit) was examined, when `documents` is 0."""
 
     @classmethod
     def of(
-        cls, diagnostics: Iterable[Diagnostic], documents: int, *, command: str = "soc2kit check", unit: str = "document"
+        cls,
+        diagnostics: Iterable[Diagnostic],
+        documents: int,
+        *,
+        command: str = "soc2kit check",
+        unit: str = "document",
+        nothing_examined: str = "",
     ) -> Summary:
         counts = Counter(d.severity for d in diagnostics)
-        return cls(counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], documents, command, unit)
+        if documents == 0 and not nothing_examined:
+            nothing_examined = f"there was no {unit} to examine"
+        return cls(
+            counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO], documents, command, unit, nothing_examined
+        )
+
+    @property
+    def passed(self) -> bool:
+        """No error, and something was examined: a run that looked at nothing did not pass."""
+        return self.errors == 0 and self.documents > 0
 
     def line(self) -> str:
         def plural(n: int, word: str) -> str:
             return f"{n} {word}{'' if n == 1 else 's'}"
 
         found = ", ".join((plural(self.errors, "error"), plural(self.warnings, "warning"), plural(self.infos, "note")))
+        if self.documents == 0 and not self.errors:
+            return f"{self.command} examined 0 {self.unit}s: {self.nothing_examined}; nothing to check ({found})."
         verdict = "failed" if self.errors else "passed"
         return f"{self.command} {verdict}: {found} in {plural(self.documents, self.unit)}."
 
@@ -106,11 +125,12 @@ def format_json(diagnostics: Sequence[Diagnostic], summary: Summary, *, version:
         "version": JSON_SHAPE_VERSION,
         "tool": {"name": "soc2kit", "version": version},
         "summary": {
-            "passed": summary.errors == 0,
+            "passed": summary.passed,
             "errors": summary.errors,
             "warnings": summary.warnings,
             "infos": summary.infos,
             "documents": summary.documents,
+            **({"nothing_examined": summary.nothing_examined} if summary.documents == 0 else {}),
         },
         "diagnostics": [d.to_dict() for d in sorted(diagnostics, key=Diagnostic.sort_key)],
     }
@@ -128,11 +148,14 @@ def _escape_property(text: str) -> str:
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def format_github(diagnostics: Sequence[Diagnostic], summary: Summary) -> str:
-    """GitHub workflow commands: each finding shows as an annotation on the PR's changed line."""
+def format_github(diagnostics: Sequence[Diagnostic], summary: Summary, *, path_prefix: str = "") -> str:
+    """GitHub workflow commands: each finding shows as an annotation on the PR's changed line.
+
+    `path_prefix` is where the program folder is in the Git repository ("sub/dir/"): GitHub reads
+    annotation paths from the repository root."""
     lines = []
     for diag in sorted(diagnostics, key=Diagnostic.sort_key):
-        props = f"file={_escape_property(diag.path)},line={diag.line},title={_escape_property(diag.code + ' ' + diag.rule.name)}"
+        props = f"file={_escape_property(path_prefix + diag.path)},line={diag.line},title={_escape_property(diag.code + ' ' + diag.rule.name)}"
         message = diag.message + (f"\n{diag.hint}" if diag.hint else "")
         lines.append(f"::{_GITHUB_LEVEL[diag.severity]} {props}::{_escape_data(message)}")
     lines.append(summary.line())
@@ -143,8 +166,9 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 RULES_DOC_URL = "https://github.com/soc2kit/soc2kit/blob/main/docs/rules.md"
 
 
-def format_sarif(diagnostics: Sequence[Diagnostic], *, version: str) -> str:
-    """SARIF 2.1.0, as GitHub code scanning reads it."""
+def format_sarif(diagnostics: Sequence[Diagnostic], *, version: str, path_prefix: str = "") -> str:
+    """SARIF 2.1.0, as GitHub code scanning reads it: paths from the repository root (`path_prefix`
+    is where the program folder is in it, "sub/dir/")."""
     rules = sorted(RULES.values(), key=lambda r: r.code)
     index = {rule.code: i for i, rule in enumerate(rules)}
     results = [
@@ -156,7 +180,7 @@ def format_sarif(diagnostics: Sequence[Diagnostic], *, version: str) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": diag.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": path_prefix + diag.path, "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": diag.line},
                     }
                 }

@@ -251,12 +251,20 @@ def _text(diff: ProgramDiff) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from soc2kit.escaping import markdown
+
+    return markdown(text)
+
+
+def _code(text: str) -> str:
+    from soc2kit.escaping import code
+
+    return code(text)
 
 
 def _markdown(diff: ProgramDiff) -> str:
     lines = ["## soc2kit: what this change does to the SOC 2 program", ""]
-    lines.append(f"Compared `{_cell(diff.base_label)}` with `{_cell(diff.head_label)}`.")
+    lines.append(f"Compared {_code(diff.base_label)} with {_code(diff.head_label)}.")
     lines.append("")
     if diff.empty:
         lines.append("No change to policies, controls, evidence, criteria coverage or scope.")

@@ -9,15 +9,15 @@ import hashlib
 import os
 import re
 
+from soc2kit.regular_files import NotARegularFileError, open_regular
+
 LFS_POINTER_MAX = 1024
 """Git LFS pointer files are smaller than this (the LFS specification's limit)."""
 CHUNK = 1 << 20
 _LFS_VERSIONS = (b"version https://git-lfs.github.com/spec/v1\n", b"version https://hawser.github.com/spec/v1\n")
 _LFS_OID = re.compile(r"sha256:([0-9a-f]{64})")
 
-
-class NotARegularFileError(OSError):
-    """A path an evidence record names is a folder, a device or a pipe: it has no content to hash."""
+__all__ = ["CHUNK", "LFS_POINTER_MAX", "NotARegularFileError", "file_sha256", "lfs_pointer_oid"]
 
 
 def lfs_pointer_oid(data: bytes) -> str | None:
@@ -44,8 +44,9 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
     """sha256 of a file's content; for a Git LFS pointer file, the oid it names (content not fetched).
 
     The two agree: Git LFS names an object by the sha256 of its content, so a record stays valid
-    whether the working copy holds the pointer or the fetched file."""
-    with open(path, "rb") as handle:
+    whether the working copy holds the pointer or the fetched file. `NotARegularFileError` for a
+    folder, pipe or device (a FIFO would block the read, `/dev/zero` would never end it)."""
+    with open_regular(path) as (handle, _):
         head = handle.read(LFS_POINTER_MAX)
         if len(head) < LFS_POINTER_MAX:
             oid = lfs_pointer_oid(head)

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.regular_files import FileTooLargeError, NotARegularFileError, read_regular
+from soc2kit.rules.registry import RULES, Severity
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -81,8 +83,11 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     def __init__(self, stream: str, line_offset: int) -> None:
         super().__init__(stream)
+        self.text = stream
         self.line_offset = line_offset
         self.duplicates: list[DuplicateKey] = []
+        self.values = 0
+        self.characters = 0
 
     def _line(self, node: yaml.Node) -> int:
         return int(node.start_mark.line) + 1 + self.line_offset
@@ -131,30 +136,47 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     def construct_timestamp_text(self, node: yaml.ScalarNode) -> str:
         return str(self.construct_scalar(node))
 
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+        """An integer as PyYAML reads it, refused when its text is long enough to make converting
+        it slow (or to hit Python's limit on digits): no field of ours needs such a number."""
+        if len(node.value) > MAX_NUMBER_LENGTH:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number written with {len(node.value):,} characters is too long", node.start_mark
+            )
+        return int(_BaseLoader.construct_yaml_int(self, node))
+
     def get_single_data(self) -> Any:
         """The document's data, built by `_build` (a direct walk over the nodes, faster than
         PyYAML's generic constructor) unless the document uses anything beyond plain maps, lists
         and scalars: then by the generic constructor, which also raises the precise error."""
+        if _may_nest_too_deep(self.text):
+            _check_depth(self.text, self.line_offset)  # before composing: libyaml composes recursively, in C
         node = self.get_single_node()
         if node is None:
             return None
         try:
-            return self._build(node, seen=set())
+            data = self._build(node, seen=set())
         except _UnusualNode:
             self.duplicates.clear()
+            self.values, self.characters = _measure(node, self.line_offset)
             return self.construct_document(node)
+        _check_size(self.values, self.characters, self._line(node))
+        return data
 
     def _build(self, node: yaml.Node, *, seen: set[int]) -> Any:
         if isinstance(node, yaml.ScalarNode):
             simple = _PLAIN_SCALARS.get(node.tag)
             if simple is None:
                 raise _UnusualNode
+            self.values += 1
+            self.characters += len(node.value)
             return simple(self, node)
         if id(node) in seen:
             # An alias of a collection: copying it could recurse forever or grow exponentially
             # ("billion laughs"); the generic constructor shares one object instead.
             raise _UnusualNode
         seen.add(id(node))
+        self.values += 1
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
             mapping = LineDict(self._line(node))
             key_lines = mapping.key_lines
@@ -190,7 +212,7 @@ _PLAIN_SCALARS: dict[str, Any] = {
     "tag:yaml.org,2002:str": lambda _loader, node: node.value,
     "tag:yaml.org,2002:null": lambda _loader, _node: None,
     "tag:yaml.org,2002:bool": _BaseLoader.construct_yaml_bool,
-    "tag:yaml.org,2002:int": _BaseLoader.construct_yaml_int,
+    "tag:yaml.org,2002:int": _LineLoader.construct_bounded_int,
     "tag:yaml.org,2002:float": _BaseLoader.construct_yaml_float,
     "tag:yaml.org,2002:timestamp": lambda _loader, node: node.value,
 }
@@ -200,6 +222,114 @@ _PLAIN_SCALARS: dict[str, Any] = {
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_line_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_line_seq)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_timestamp_text)
+_LineLoader.add_constructor("tag:yaml.org,2002:int", _LineLoader.construct_bounded_int)
+
+
+class DocumentTooLargeError(Exception):
+    """A document exceeds one of the reading limits (values, characters, nesting, a cycle of aliases)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+"""Bytes a program document may hold; the largest real ones are a few kilobytes."""
+DOCUMENT_SUFFIXES = (".md", ".yaml", ".yml")
+"""How the names of files read as documents end (soc2kit.yml, policies, controls, evidence records)."""
+MAX_VALUES = 100_000
+"""Values (scalars, lists, mappings) a document may hold once its aliases are expanded. Every later
+step (validation, rules, the cache, the portal) walks the expanded data, so this bounds their work
+too: a "billion laughs" of nested aliases is refused here instead of exhausting memory there."""
+MAX_CHARACTERS = 2 * MAX_DOCUMENT_BYTES
+"""Characters of text a document may hold once its aliases are expanded (an alias repeats its text)."""
+MAX_DEPTH = 64
+"""Nesting levels a document may have; every format soc2kit reads needs fewer than five."""
+MAX_NUMBER_LENGTH = 100
+
+_DEEP_INDENT_COLUMNS = 16
+_DEEP_INDENT = re.compile(rf"[ \t?:-]{{{_DEEP_INDENT_COLUMNS}}}")
+
+
+_DEEP_LINE = re.compile(rf"\n[ \t?:-]{{{_DEEP_INDENT_COLUMNS}}}")  # a literal first character: a fast scan
+
+
+def _may_nest_too_deep(text: str) -> bool:
+    """False when the YAML `text` surely nests at most `MAX_DEPTH` levels, cheap to decide: each
+    flow level needs a bracket, and each block level one more column of indentation or indicator
+    (a block sequence may sit at its parent key's column, hence two levels per column)."""
+    brackets = text.count("[") + text.count("{")
+    if brackets + 2 * _DEEP_INDENT_COLUMNS + 2 > MAX_DEPTH or _DEEP_INDENT.match(text) is not None:
+        return True
+    return _DEEP_LINE.search(text) is not None
+
+
+def _check_depth(text: str, line_offset: int) -> None:
+    """Raise `DocumentTooLargeError` when `text` nests deeper than `MAX_DEPTH` (libyaml parses into
+    events with an explicit stack, so this pass is safe however deep the text goes)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    line = (int(mark.line) + 1 if mark is not None else 1) + line_offset
+                    raise DocumentTooLargeError(f"is nested more than {MAX_DEPTH} levels deep", line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its line
+
+
+def _check_size(values: int, characters: int, line: int) -> None:
+    if values > MAX_VALUES:
+        raise DocumentTooLargeError(f"holds {values:,} values once its aliases are expanded, more than {MAX_VALUES:,}", line)
+    if characters > MAX_CHARACTERS:
+        raise DocumentTooLargeError(
+            f"holds {characters:,} characters of text once its aliases are expanded, more than {MAX_CHARACTERS:,}", line
+        )
+
+
+def _measure(root: yaml.Node, line_offset: int) -> tuple[int, int]:
+    """(values, characters) of the data `root` expands to, without expanding it: each node is
+    measured once and its size reused wherever an alias repeats it. Raises `DocumentTooLargeError`
+    past the limits, for expanded nesting deeper than `MAX_DEPTH`, and for an alias inside itself."""
+    sizes: dict[int, tuple[int, int, int]] = {}
+    open_nodes: set[int] = set()
+    _too_deep = f"is nested more than {MAX_DEPTH} levels deep once its aliases are expanded"
+
+    def line(node: yaml.Node) -> int:
+        return int(node.start_mark.line) + 1 + line_offset
+
+    def measure(node: yaml.Node, depth: int) -> tuple[int, int, int]:
+        known = sizes.get(id(node))
+        if known is not None:
+            if depth + known[2] > MAX_DEPTH:
+                raise DocumentTooLargeError(_too_deep, line(node))
+            return known
+        if isinstance(node, yaml.ScalarNode):
+            return 1, len(node.value), 0
+        if id(node) in open_nodes:
+            raise DocumentTooLargeError("has an alias that refers to a collection it is inside of (a cycle)", line(node))
+        if depth >= MAX_DEPTH:
+            raise DocumentTooLargeError(_too_deep, line(node))
+        open_nodes.add(id(node))
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        values, characters, height = 1, 0, 0
+        for child in children:
+            child_values, child_characters, child_height = measure(child, depth + 1)
+            values += child_values
+            characters += child_characters
+            height = max(height, child_height + 1)
+            _check_size(values, characters, line(node))
+        open_nodes.discard(id(node))
+        sizes[id(node)] = (values, characters, height)
+        return values, characters, height
+
+    values, characters, _ = measure(root, 0)
+    return values, characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +386,48 @@ class Document:
             _loaded=False,
         )
 
+    def to_plain(self) -> list[Any]:
+        """What reading this document found, as JSON-ready data (no data, body or root); see `from_plain`."""
+        return [
+            self.path,
+            self.kind,
+            self.markdown,
+            self.entity_id,
+            self.body_line,
+            [[d.code, d.path, d.line, d.message, d.hint, d.severity.value] for d in self.diagnostics],
+            [list(mention) for mention in self.mentions],
+        ]
+
+    @classmethod
+    def from_plain(cls, plain: list[Any], root: str) -> Document:
+        """A light document (see `light`) under `root` from `to_plain`'s data; ValueError if it is malformed."""
+        path, kind, markdown, entity_id, body_line, diagnostics, mentions = plain
+        if not (
+            isinstance(path, str)
+            and isinstance(kind, str)
+            and isinstance(markdown, bool)
+            and (entity_id is None or isinstance(entity_id, str))
+            and type(body_line) is int
+        ):
+            raise ValueError("not a document")
+        found = []
+        for code, at, line, message, hint, severity in diagnostics:
+            if code not in RULES or not (isinstance(at, str) and type(line) is int and isinstance(message, str)):
+                raise ValueError("not a diagnostic")
+            found.append(Diagnostic(code, at, line, message, str(hint), Severity(severity)))
+        named = tuple((str(name), int(line)) for name, line in mentions)
+        return cls(
+            path=path,
+            kind=kind,
+            markdown=markdown,
+            root=root,
+            entity_id=entity_id,
+            body_line=body_line,
+            diagnostics=found,
+            mentions=named,
+            _loaded=False,
+        )
+
     def _reload(self) -> None:
         self._loaded = True
         fresh = read_document(Path(self.root), self.path, self.kind, markdown=self.markdown)
@@ -303,11 +475,17 @@ _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
 def read_bytes(root: Path, path: str, diagnostics: list[Diagnostic]) -> bytes | None:
+    """The bytes of the document `root/path`, or None with a finding when it is not a regular file,
+    cannot be read, or is larger than `MAX_DOCUMENT_BYTES`."""
     try:
-        with open(os.path.join(root, path), "rb") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        diagnostics.append(diagnostic("SK001", path, 1, "is a directory, but a document file is expected here"))
+        return read_regular(os.path.join(root, path), limit=MAX_DOCUMENT_BYTES)
+    except NotARegularFileError as exc:
+        if exc.strerror == "it is a folder":
+            diagnostics.append(diagnostic("SK001", path, 1, "is a directory, but a document file is expected here"))
+        else:
+            diagnostics.append(diagnostic("SK001", path, 1, f"is not a regular file ({exc.strerror})"))
+    except FileTooLargeError as exc:
+        diagnostics.append(diagnostic("SK015", path, 1, f"is too large to read: {exc.strerror}"))
     except OSError as exc:
         diagnostics.append(diagnostic("SK001", path, 1, f"cannot be read: {exc.strerror or exc}"))
     return None
@@ -386,6 +564,9 @@ def _load_yaml(doc: Document, text: str, *, line_offset: int) -> LineDict | None
     loader = _LineLoader(text, line_offset)
     try:
         data = loader.get_single_data()
+    except DocumentTooLargeError as exc:
+        doc.diagnostics.append(diagnostic("SK015", doc.path, exc.line, exc.message))
+        return None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 1

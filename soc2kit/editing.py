@@ -1,5 +1,9 @@
 """Edit YAML (a whole file or a Markdown document's front-matter) with ruamel.yaml's round-trip
-mode, so comments, key order and quoting that the user wrote survive the edit."""
+mode, so comments, key order and quoting that the user wrote survive the edit.
+
+Everything written is plain YAML: no anchors (`&id001`) and no aliases (`*id001`). ruamel.yaml
+would otherwise anchor any object that appears twice (one date object set as both `effective` and
+`last_reviewed`), and a later edit of one value would silently change the other."""
 
 from __future__ import annotations
 
@@ -10,14 +14,20 @@ from typing import Any
 from soc2kit.errors import Soc2kitError
 
 
-def _yaml() -> Any:
+def plain_yaml() -> Any:
+    """A round-trip ruamel.yaml instance that never writes an anchor or an alias."""
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
+    yaml.representer.ignore_aliases = _never_alias
     return yaml
+
+
+def _never_alias(_data: object) -> bool:
+    return True
 
 
 def edit_front_matter(text: str, change: Callable[[Any], None], *, path: str = "<text>") -> str:
@@ -27,7 +37,7 @@ def edit_front_matter(text: str, change: Callable[[Any], None], *, path: str = "
     end = text.find("\n---\n", 3)
     if end < 0:
         raise Soc2kitError("front-matter is not closed", path=path)
-    yaml = _yaml()
+    yaml = plain_yaml()
     data = yaml.load(text[4 : end + 1])
     change(data)
     out = io.StringIO()
@@ -37,7 +47,7 @@ def edit_front_matter(text: str, change: Callable[[Any], None], *, path: str = "
 
 def edit_yaml(text: str, change: Callable[[Any], None]) -> str:
     """`text` (a YAML mapping) passed through `change`."""
-    yaml = _yaml()
+    yaml = plain_yaml()
     data = yaml.load(text)
     change(data)
     out = io.StringIO()

@@ -8,6 +8,10 @@ Verifying
                                     every digest recomputed; missing, changed and unrecorded files;
                                     with Git history, evidence changed after it was committed,
                                     back-dated records, evidence not committed
+    evidence_flaws(program, history=None) -> {record ID: (Flaw, ...)}
+                                    why each record does not count for readiness (the
+                                    error-severity findings above); file_flaws(program) the
+                                    part from files alone, computed once per program
 Content
     file_sha256, lfs_pointer_oid    from soc2kit.digests
     find_secrets(path)              private keys, cloud keys and tokens that look real
@@ -40,6 +44,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from soc2kit.digests import CHUNK as _CHUNK
 from soc2kit.digests import LFS_POINTER_MAX, lfs_pointer_oid
 from soc2kit.errors import UsageError
+from soc2kit.line_endings import conversion, mismatch_hint
 from soc2kit.repo_paths import RepoPaths, within
 
 if TYPE_CHECKING:
@@ -213,12 +218,14 @@ def add_evidence(root: str | os.PathLike[str], request: AddRequest, *, today: da
     """Copy `request.files` into a new record folder under `evidence/<CONTROL>/` with their sha256.
 
     Raises `UsageError` (and writes nothing) for an unknown control or requirement, a bad date or
-    range, a file that is missing, not a regular file or outside the program folder, and, with
+    range, a file that is missing, unreadable or not a regular file (it may be outside the program
+    folder: the copy is what the record names), and, with
     `commit`, for anything that stops a clean commit (no Git, no commits, a detached HEAD, a dirty
     work tree). A failure while writing removes everything written; with `commit`, a failed commit
     removes the record again.
     """
-    from soc2kit.program import CONFIG_FILE, load_program
+    from soc2kit.layout import CONFIG_FILE
+    from soc2kit.program import load_program
 
     base = Path(root)
     if not (base / CONFIG_FILE).is_file():
@@ -258,7 +265,7 @@ def _plan(program: Program, request: AddRequest) -> _Plan:
     seen: dict[Path, str] = {}
     names: dict[str, str] = {}
     for given in request.files:
-        source = _source(root, cwd, given)
+        source = _source(cwd, given)
         if source.real in seen:
             raise UsageError(f"'{given}' names the same file as '{seen[source.real]}'; give each file once")
         seen[source.real] = source.given
@@ -269,7 +276,9 @@ def _plan(program: Program, request: AddRequest) -> _Plan:
             )
         names[source.name] = source.given
         plan.sources.append(source)
-        inside = source.real.relative_to(root).as_posix()
+        if not within(str(source.real), os.path.realpath(root)):
+            continue  # from outside the program (a download, an export): nothing there to tidy up
+        inside = source.real.relative_to(os.path.realpath(root)).as_posix()
         if inside.startswith(f"{EVIDENCE_DIR}/"):
             plan.notes.append(
                 f"{inside} is copied, not moved: delete the original, or `evidence verify` reports it as unrecorded"
@@ -323,24 +332,16 @@ def _free_name(program: Program, control_id: str, requirement: str, collected: d
     raise UsageError(f"control {control_id} already has 999 records for {requirement} on {collected}")
 
 
-def _source(root: Path, cwd: Path, given: Path) -> _Source:
-    """The real path of an evidence file to copy, refused unless it is a regular file inside `root`."""
+def _source(cwd: Path, given: Path) -> _Source:
+    """The real path of an evidence file to copy, refused unless it is a readable regular file.
+
+    It may live anywhere (a download folder, a tool's export folder): the user named it, and only
+    its copy under `evidence/<CONTROL>/` is what the record points at."""
     text = str(given)
     absolute = os.path.normpath(os.path.join(cwd, given))
-    roots = {os.path.abspath(root), os.path.realpath(root)}
-    if not any(within(absolute, r) for r in roots):
-        if given.is_absolute():
-            why = "is an absolute path outside the program folder"
-        elif ".." in given.parts:
-            why = "leads out of the program folder through '..'"
-        else:
-            why = "is outside the program folder"
-        raise UsageError(f"'{text}' {why} ({root}); copy the file into the repository first")
     if not os.path.lexists(absolute):
         raise UsageError(f"'{text}' does not exist")
     real = os.path.realpath(absolute)
-    if not within(real, os.path.realpath(root)):
-        raise UsageError(f"'{text}' leads through a symbolic link to {real}, outside the program folder; copy the file itself in")
     try:
         mode = os.stat(real).st_mode
     except OSError:
@@ -675,21 +676,24 @@ if TYPE_CHECKING:
 
 def verify_evidence(program: Program, history: History | None = None) -> list[Diagnostic]:
     """Every evidence file's digest recomputed (Git LFS pointers by their oid): SK401 missing,
-    SK402 changed, SK404 outside the repository, SK405 a file under `evidence/` in no record.
+    SK402 changed, SK404 outside the repository, SK409 a record that lists no files, SK405 a file
+    under `evidence/` in no record.
 
     With an available `history` (`soc2kit.history.load_history`), also: SK406 a record or file
     changed by a commit after the one that first added it, SK407 a record whose `collected` date is
-    later than the day that commit was made (in the audit's time zone), SK408 a record or file not
+    later than the day that commit was made (in the audit's time zone), SK410 one first committed
+    more than the evidence grace period after its `collected` date, SK408 a record or file not
     committed yet or with uncommitted changes. History is read in one streaming pass plus one
     `git status`, whatever the number of records.
 
     The program's own findings about evidence records (unreadable or invalid records, unknown
-    controls) are included, as are problems reading `soc2kit.yml`."""
+    controls) are included, as are problems reading `soc2kit.yml`. The error-severity findings
+    about a record are exactly `evidence_flaws`: the reasons it does not count for readiness."""
     from soc2kit.diagnostics import diagnostic
-    from soc2kit.program import CONFIG_FILE
+    from soc2kit.layout import CONFIG_FILE
 
-    # SK401, SK402 and SK404 come from the program's own evidence rule (soc2kit.rules.evidence),
-    # which hashed every file as this run loaded it (afresh with --no-cache).
+    # SK401, SK402, SK404 and SK409 come from the program's own evidence rule (soc2kit.rules.evidence),
+    # which took them from `file_flaws` as this run loaded the program (hashing afresh with --no-cache).
     found: list[Diagnostic] = [
         d
         for d in program.diagnostics
@@ -698,18 +702,7 @@ def verify_evidence(program: Program, history: History | None = None) -> list[Di
     ]
     paths = RepoPaths(program.root)
     recorded: set[str] = set()
-    tracked: list[_Tracked] = []
-    for record in program.evidence.values():
-        doc = program.source("evidence", record.id)
-        recorded.add(doc.path)
-        tracked.append(_Tracked(doc, ("id",), doc.path, record))
-        folder = doc.path.rpartition("/")[0]
-        for index, item in enumerate(record.files):
-            lexical, real = paths.resolve(folder, item.path)
-            recorded.update(path for path in (lexical, real) if path is not None)
-            if real is not None:
-                loc = ("files", index, "path")
-                tracked.extend(_Tracked(doc, loc, path) for path in dict.fromkeys((lexical or real, real)))
+    tracked = _tracked(program, paths, recorded)
     recorded.update(_files_of_invalid_records(program, paths))
     found.extend(
         diagnostic("SK405", path, 1, f"'{path}' is in no evidence record", _unrecorded_hint(path))
@@ -717,8 +710,112 @@ def verify_evidence(program: Program, history: History | None = None) -> list[Di
         if path not in recorded
     )
     if history is not None and history.available:
-        found.extend(_history_findings(program, history, tracked))
+        found.extend(flaw.finding for flaw in _history_flaws(program, history, tracked, uncommitted=True))
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Flaw:
+    """One reason an evidence record does not count: the finding `check` or `evidence verify`
+    reports about it, and the same in a few words for `soc2kit status`."""
+
+    record: str
+    """The record's ID."""
+    finding: Diagnostic
+    reason: str
+    """For example "file evidence/AC-06/q1.csv changed on 2026-05-02, after it was committed on 2026-04-03"."""
+
+    @property
+    def disqualifies(self) -> bool:
+        """Error-severity findings (by the rule table, whatever `soc2kit.yml` sets) make a record not count."""
+        from soc2kit.rules.registry import RULES, Severity
+
+        return RULES[self.finding.code].severity is Severity.ERROR
+
+
+Flaws = dict[str, tuple[Flaw, ...]]
+"""Record ID -> why it does not count; a record that counts is absent."""
+_FILE_FLAWS = "evidence file flaws"  # the key of `file_flaws` in `Program.assessments`
+
+
+def evidence_flaws(program: Program, history: History | None = None) -> Flaws:
+    """Why each evidence record does not count for readiness (the one definition of good evidence).
+
+    Always: every file it lists is inside the repository, a regular file, and has the sha256 the
+    record gives (an LFS pointer by its oid), and it lists at least one file (`file_flaws`). With an
+    available `history`, also: no commit changed the record or a file after the one that first added
+    it, and that commit was made neither before the `collected` date nor more than the evidence grace
+    period after it. Evidence not committed yet is judged on its files alone."""
+    found = dict(file_flaws(program))
+    if history is None or not history.available or not program.evidence:
+        return found
+    later: dict[str, list[Flaw]] = {}
+    for flaw in _history_flaws(program, history, _tracked(program, RepoPaths(program.root)), uncommitted=False):
+        if flaw.disqualifies:
+            later.setdefault(flaw.record, []).append(flaw)
+    for record_id, flaws in later.items():
+        found[record_id] = (*found.get(record_id, ()), *flaws)
+    return found
+
+
+def file_flaws(program: Program) -> Flaws:
+    """The flaws found from the files alone (SK401, SK402, SK404, SK409), computed once per program:
+    `check`'s evidence rule reports them, readiness and `evidence verify` reuse them."""
+    known: Flaws | None = program.assessments.get(_FILE_FLAWS)
+    if known is None:
+        paths = RepoPaths(program.root)
+        known = {}
+        for record in program.evidence.values():
+            if flaws := tuple(_file_flaws_of(program, paths, record)):
+                known[record.id] = flaws
+        program.assessments[_FILE_FLAWS] = known
+    return known
+
+
+def _file_flaws_of(program: Program, paths: RepoPaths, record: EvidenceRecord) -> Iterator[Flaw]:
+    from soc2kit.diagnostics import diagnostic
+    from soc2kit.digests import NotARegularFileError
+
+    doc = program.source("evidence", record.id)
+    if not record.files:
+        message = f"evidence record {record.id} lists no files, so it shows nothing and satisfies no window"
+        yield Flaw(record.id, diagnostic("SK409", doc.path, doc.line_of("files"), message), "it lists no files")
+        return
+    folder = doc.path.rpartition("/")[0]
+    for index, item in enumerate(record.files):
+        _, relpath = paths.resolve(folder, item.path)
+        # Lines are looked up only for a flaw: finding one re-reads the document, too slow for every file.
+        if relpath is None:
+            message = f"evidence file '{item.path}' points outside the repository"
+            line = doc.line_of("files", index, "path")
+            yield Flaw(record.id, diagnostic("SK404", doc.path, line, message), f"file {item.path} is outside the repository")
+            continue
+        try:
+            actual = program.evidence_sha256(relpath)
+        except NotARegularFileError:
+            message = f"evidence file '{relpath}' is not a regular file"
+            line = doc.line_of("files", index, "path")
+            yield Flaw(record.id, diagnostic("SK401", doc.path, line, message), f"file {relpath} is not a regular file")
+            continue
+        except OSError:
+            message = f"evidence file '{relpath}' does not exist"
+            line = doc.line_of("files", index, "path")
+            yield Flaw(record.id, diagnostic("SK401", doc.path, line, message), f"file {relpath} is missing")
+            continue
+        if actual != item.sha256:
+            message = f"evidence file '{relpath}' has sha256 {actual[:12]}..., the record says {item.sha256[:12]}..."
+            converted = conversion(program.root / relpath, item.sha256)
+            yield Flaw(
+                record.id,
+                diagnostic(
+                    "SK402",
+                    doc.path,
+                    doc.line_of("files", index, "sha256"),
+                    message,
+                    mismatch_hint(converted) if converted is not None else "",
+                ),
+                f"file {relpath} does not match its recorded sha256 (changed after it was recorded)",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -728,6 +825,7 @@ class _Tracked:
     doc: Document
     loc: tuple[str | int, ...]
     path: str
+    record_id: str
     record: EvidenceRecord | None = None
     """Set when `path` is the record itself."""
 
@@ -743,45 +841,105 @@ class _Tracked:
     def what(self) -> str:
         return "evidence record" if self.record is not None else f"evidence file '{self.path}'"
 
+    @property
+    def short(self) -> str:
+        return "the record" if self.record is not None else f"file {self.path}"
 
-def _history_findings(program: Program, history: History, tracked: list[_Tracked]) -> Iterator[Diagnostic]:
+
+def _tracked(program: Program, paths: RepoPaths, recorded: set[str] | None = None) -> list[_Tracked]:
+    """Every record and every file inside the repository it names; `recorded` gathers their paths."""
+    tracked: list[_Tracked] = []
+    for record in program.evidence.values():
+        doc = program.source("evidence", record.id)
+        if recorded is not None:
+            recorded.add(doc.path)
+        tracked.append(_Tracked(doc, ("id",), doc.path, record.id, record))
+        folder = doc.path.rpartition("/")[0]
+        for index, item in enumerate(record.files):
+            lexical, real = paths.resolve(folder, item.path)
+            if recorded is not None:
+                recorded.update(path for path in (lexical, real) if path is not None)
+            if real is not None:
+                loc = ("files", index, "path")
+                tracked.extend(_Tracked(doc, loc, path, record.id) for path in dict.fromkeys((lexical or real, real)))
+    return tracked
+
+
+def _history_flaws(program: Program, history: History, tracked: list[_Tracked], *, uncommitted: bool) -> Iterator[Flaw]:
+    """SK406, SK407, SK410 and (with `uncommitted`, one `git status`) SK408, each as a Flaw."""
     from zoneinfo import ZoneInfo
 
     from soc2kit.diagnostics import diagnostic
 
     zone = ZoneInfo(program.config.audit.timezone)
+    grace = program.config.audit.evidence_grace
     lineage = _Lineage(history.commits)
-    uncommitted = _uncommitted(program.root, history)
+    # A shallow clone's oldest commit shows every file as added on its day: it cannot date a record.
+    cut = history.commits[-1].sha if history.shallow and history.commits else None
+    states = _uncommitted(program.root, history) if uncommitted else {}
     for item in tracked:
-        state = uncommitted.get(item.path)
+        state = states.get(item.path)
         changes = lineage.of(item.path)
         if state == "untracked" or not changes:
-            yield diagnostic(
-                "SK408", item.record_path, item.line, f"{item.what} is not committed yet, so Git cannot vouch for when it arrived"
+            message = f"{item.what} is not committed yet, so Git cannot vouch for when it arrived"
+            yield Flaw(
+                item.record_id, diagnostic("SK408", item.record_path, item.line, message), f"{item.short} is not committed"
             )
             continue
         if state is not None:
-            yield diagnostic("SK408", item.record_path, item.line, f"{item.what} has uncommitted changes")
+            message = f"{item.what} has uncommitted changes"
+            yield Flaw(
+                item.record_id,
+                diagnostic("SK408", item.record_path, item.line, message),
+                f"{item.short} has uncommitted changes",
+            )
         first_commit, _ = changes[-1]
+        added_on = _day(first_commit, zone)
         later = [(commit, change) for commit, change in changes[:-1] if _changes_content(change)]
         if later:
             commit, change = later[0]
             more = f" (and {len(later) - 1} more)" if len(later) > 1 else ""
-            yield diagnostic(
-                "SK406",
-                item.record_path,
-                item.line,
+            message = (
                 f"{item.what} was {change.status} by commit {commit.short} on {_day(commit, zone)} ({commit.author}){more}, "
-                f"after commit {first_commit.short} added it on {_day(first_commit, zone)}",
+                f"after commit {first_commit.short} added it on {added_on}"
             )
-        if item.record is not None and item.record.collected > _day(first_commit, zone):
-            yield diagnostic(
-                "SK407",
-                item.record_path,
-                item.doc.line_of("collected"),
-                f"collected {item.record.collected} is later than {_day(first_commit, zone)}, the day commit "
-                f"{first_commit.short} added this record",
+            yield Flaw(
+                item.record_id,
+                diagnostic("SK406", item.record_path, item.line, message),
+                f"{item.short} was {change.status} on {_day(commit, zone)}, after it was committed on {added_on}",
             )
+        record = item.record
+        if record is None or first_commit.sha == cut:
+            continue
+        if record.collected > added_on:
+            message = (
+                f"collected {record.collected} is later than {added_on}, the day commit {first_commit.short} added this record"
+            )
+            yield Flaw(
+                item.record_id,
+                diagnostic("SK407", item.record_path, item.doc.line_of("collected"), message),
+                f"collected {record.collected}, after the commit that added it on {added_on}",
+            )
+        elif (deadline := _grace_end(record.collected, grace)) is not None and added_on > deadline:
+            message = (
+                f"collected {record.collected}, but commit {first_commit.short} added this record only on {added_on}, "
+                f"more than the evidence grace period ({grace}) later: Git cannot vouch that it existed on {record.collected}"
+            )
+            yield Flaw(
+                item.record_id,
+                diagnostic("SK410", item.record_path, item.doc.line_of("collected"), message),
+                f"collected {record.collected} but first committed on {added_on}, more than {grace} later (back-dated?)",
+            )
+
+
+def _grace_end(collected: date, grace: str) -> date | None:
+    """The last day a record collected on `collected` may arrive in Git; None past the calendar's end."""
+    from soc2kit.models import add_interval
+
+    try:
+        return add_interval(collected, grace)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _day(commit: Commit, zone: tzinfo) -> date:

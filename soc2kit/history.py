@@ -42,11 +42,14 @@ Public API
     HistoryUnavailableError(UsageError)
     PROGRAM_PATHS = ("soc2kit.yml", "policies", "controls", "evidence")
     pr_number(subject) -> int | None
+    read_blob(runner, "<rev>:<path>") -> bytes | None: one object through a persistent `cat-file --batch`,
+        safe for paths holding newlines
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -72,11 +75,14 @@ _STATUS: dict[str, ChangeStatus] = {
     "B": "modified",
 }
 _FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%G?", "%GS", "%s", "%(trailers:only,unfold)")
-_MARK = "\x1e\x1fsoc2kit\x1f"
-_MARK_BYTES = _MARK.encode()
-_FORMAT = "%x1e%x1fsoc2kit%x1f" + "%x00".join(_FIELDS) + "%x00"
+# Every commit's output opens with this token. Fields and paths are NUL-terminated and no commit text
+# or path can hold a NUL, so the parser counts tokens and never searches the text for the marker:
+# a subject, name, trailer or path that spells the marker is just a field.
+_MARK = "\x1esoc2kit"
+_FORMAT = "%x1esoc2kit%x00" + "%x00".join(_FIELDS) + "%x00"
 _FORMAT_UNSIGNED = _FORMAT.replace("%G?", "").replace("%GS", "")
 _FIELD_COUNT = len(_FIELDS)
+_TRAILER = re.compile(r"([A-Za-z0-9-]+)\s*:(.*)")
 _MERGE_PR = re.compile(r"^Merge pull request #([0-9]+) from ")
 _SQUASH_PR = re.compile(r"\(#([0-9]+)\)\s*$")
 _APPROVAL_KEYS = ("approved-by", "reviewed-by")
@@ -213,13 +219,19 @@ def repo_info(root: str | Path) -> RepoInfo:
         raise HistoryUnavailableError(f"git is not installed or not runnable ({exc})") from None
     runner = _git(base)
     try:
-        out = runner.execute(["git", "rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository"])
+        # The one-word answer first: a folder name may hold a newline, so the path is all that follows it.
+        out = runner.execute(["git", "rev-parse", "--is-shallow-repository", "--show-toplevel"], strip_newline_in_stdout=False)
     except git.GitCommandError:
         raise HistoryUnavailableError("is not inside a Git repository, so history features are off", path=base) from None
     except (git.GitCommandNotFound, OSError) as exc:
         raise HistoryUnavailableError(f"git cannot be run ({exc})") from None
-    lines = out.split("\n")
-    toplevel, prefix, shallow = Path(lines[0]), lines[1] if len(lines) > 1 else "", lines[-1].strip() == "true"
+    answer, _, rest = str(out).partition("\n")
+    shallow, toplevel = answer.strip() == "true", Path(rest.removesuffix("\n"))
+    try:
+        inside = base.relative_to(toplevel).as_posix()
+    except ValueError:
+        inside = os.path.relpath(base, os.path.realpath(toplevel)).replace(os.sep, "/")
+    prefix = "" if inside == "." else inside + "/"
     try:
         head: str | None = runner.execute(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"]).strip()
     except git.GitCommandError:
@@ -228,67 +240,92 @@ def repo_info(root: str | Path) -> RepoInfo:
         branch: str | None = runner.execute(["git", "symbolic-ref", "-q", "--short", "HEAD"]).strip() or None
     except git.GitCommandError:
         branch = None
-    return RepoInfo(toplevel=toplevel, prefix=prefix.strip(), head=head, branch=branch, shallow=shallow)
+    return RepoInfo(toplevel=toplevel, prefix=prefix, head=head, branch=branch, shallow=shallow)
+
+
+def read_blob(runner: Any, name: str) -> bytes | None:
+    """The bytes of the object `name` ("<rev>:<path>") read with GitPython `runner`'s persistent
+    `git cat-file --batch`, or None when there is no such object.
+
+    The batch reads one name per line: a path holding a newline would ask a second question and
+    shift every later answer by one (another file's bytes for the next path), and a trailing carriage
+    return would be dropped (another file). Such names are read by a `git cat-file blob` of their own.
+    """
+    import git
+
+    try:
+        if "\n" in name or "\r" in name:
+            return bytes(runner.execute(["git", "cat-file", "blob", name], stdout_as_string=False, strip_newline_in_stdout=False))
+        _sha, _type, _size, data = runner.get_object_data(name)
+    except (ValueError, OSError, git.GitCommandError):
+        return None
+    return bytes(data)
 
 
 def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
+    """`Key: value` pairs from `%(trailers:only,unfold)`: one trailer per line.
+
+    Split at "\\n" only: `str.splitlines` also breaks at \\x1e, \\x85 or U+2028, which a trailer value can hold,
+    and would turn the rest of the value into a trailer of its own.
+    """
     found = []
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() and " " not in key.strip():
-            found.append((key.strip(), value.strip()))
+    for line in text.split("\n"):
+        match = _TRAILER.fullmatch(line)
+        if match:
+            found.append((match.group(1), match.group(2).strip()))
     return tuple(found)
 
 
-def _records(stream: Any) -> Iterator[bytes]:
-    """One commit's bytes at a time (fields and changes), without holding more than one chunk."""
+def _tokens(stream: Any) -> Iterator[str]:
+    """The NUL-terminated tokens of git's output, one at a time, without holding more than one chunk."""
     rest = b""
     read = getattr(stream, "read1", stream.read)  # what is there now, not a full chunk: parse while git works
     while True:
         chunk = read(_CHUNK)
         if not chunk:
             break
-        parts = (rest + chunk).split(_MARK_BYTES)
-        rest = parts.pop()
-        yield from parts
+        data = rest + chunk
+        cut = data.rfind(b"\0") + 1
+        rest = data[cut:]
+        if cut:  # one decode per chunk: a NUL is never inside a UTF-8 sequence, so cutting there is safe
+            tokens = data[:cut].decode("utf-8", "replace").split("\0")
+            tokens.pop()
+            yield from tokens
     if rest:
-        yield rest
+        yield rest.decode("utf-8", "replace")
 
 
-def _parse_log(records: Iterable[bytes]) -> Iterator[Commit]:
-    """Commits from `git log -z --name-status --format=_FORMAT` output split at the marker.
+def _parse_log(tokens: Iterable[str]) -> Iterator[Commit]:
+    """Commits from the tokens of `git log -z --name-status --format=_FORMAT`.
 
-    A record is the commit's fields, NUL-separated, then its changes: a status token (`M`,
-    `R100`, possibly after an empty token or with a leading newline) and one path, or two for
-    renames and copies. The marker opens every commit's format, so no path can be mistaken for it.
+    A commit is the marker token, exactly `_FIELD_COUNT` field tokens, then its changes: a status
+    token (`M`, `R100`, possibly empty or with a leading newline) followed by one path, or two for
+    renames and copies. Fields and paths are taken by position, so whatever text they hold (the
+    marker, a status letter, a newline) cannot end a commit or start another; the next commit begins
+    at the first token in status position that is the marker.
     """
-    for record in records:
-        if not record:
+    stream = iter(tokens)
+    token = next(stream, None)
+    while token is not None:
+        if token != _MARK:  # not a commit's start: only possible on output we do not understand
+            token = next(stream, None)
             continue
-        tokens = record.decode("utf-8", "replace").split("\0")
-        if len(tokens) < _FIELD_COUNT:
-            continue
+        header = [next(stream, "") for _ in range(_FIELD_COUNT)]
         changes: list[Change] = []
-        index, end = _FIELD_COUNT, len(tokens)
-        while index < end:
-            token = tokens[index].lstrip("\n")
-            index += 1
-            if not token:
-                continue
-            letter = token[0]
-            status = _STATUS.get(letter)
+        token = next(stream, None)
+        while token is not None and token != _MARK:
+            code = token.lstrip("\n")
+            status = _STATUS.get(code[:1]) if code[1:].isdigit() or len(code) == 1 else None
             if status is None:
+                token = next(stream, None)
                 continue
-            if letter in "RC":
-                if index + 1 >= end:
-                    break
-                old_path, path = tokens[index], tokens[index + 1]
-                index += 2
-                changes.append(Change(status, path, old_path, int(token[1:]) if token[1:].isdigit() else None))
+            if code[0] in "RC":
+                old_path, path = next(stream, ""), next(stream, "")
+                changes.append(Change(status, path, old_path, int(code[1:]) if code[1:] else None))
             else:
-                changes.append(Change(status, tokens[index] if index < end else ""))
-                index += 1
-        yield _commit(tokens[:_FIELD_COUNT], changes)
+                changes.append(Change(status, next(stream, "")))
+            token = next(stream, None)
+        yield _commit(header, changes)
 
 
 def _commit(header: list[str], changes: list[Change]) -> Commit:
@@ -373,7 +410,7 @@ def iter_commits(
     finished = False
     try:
         bounded = since is not None or until is not None
-        for commit in _parse_log(_records(process.proc.stdout)):
+        for commit in _parse_log(_tokens(process.proc.stdout)):
             if bounded:
                 day = commit.committer_date.astimezone(zone).date()
                 if (until is not None and day > until) or (since is not None and day < since):

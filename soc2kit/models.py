@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -15,31 +16,77 @@ CONTROL_ID = r"^[A-Z][A-Z0-9]{1,5}-[0-9]{2,4}$"
 EVIDENCE_ID = r"^EV-[A-Za-z0-9]+([-_.][A-Za-z0-9]+)*$"
 REQUIREMENT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256 = r"^[0-9a-f]{64}$"
-INTERVAL = r"^[1-9][0-9]* (day|days|month|months|year|years)$"
+INTERVAL = r"^[1-9][0-9]{0,3} (day|days|month|months|year|years)$"
 VERSION = r"^[0-9]+(\.[0-9]+){0,2}$"
 
 ID_EXAMPLES = {POLICY_ID: "POL-AC", CONTROL_ID: "AC-04", EVIDENCE_ID: "EV-AC-04-2026Q1", REQUIREMENT_ID: "access-review"}
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+"""Years a program date may have: every date soc2kit computes from one (a window's end, a review
+due, a grace period) then stays inside what Python's `date` holds."""
 
 
 def _strict_iso_date(value: object) -> object:
-    if isinstance(value, date):
-        return value
     if isinstance(value, str) and _ISO_DATE.match(value):
         try:
-            return date.fromisoformat(value)
+            value = date.fromisoformat(value)
         except ValueError as exc:
             raise ValueError(f"'{value}' is not a real calendar date") from exc
+    if isinstance(value, date):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            raise ValueError(f"{value.isoformat()} is out of range: the year must be {FIRST_YEAR} to {LAST_YEAR}")
+        return value
     raise ValueError(f"expected an ISO date like 2026-01-31, got {value!r}")
+
+
+_CONTROL_NAMES = {"\0": "NULL", "\t": "CHARACTER TABULATION", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"})
+
+
+def describe_character(char: str) -> str:
+    """`U+00A0 NO-BREAK SPACE`: a character as a reader can find it, even when it shows as nothing."""
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "")
+    return f"U+{ord(char):04X} {name}".rstrip()
+
+
+def _hidden_character(text: str) -> str | None:
+    """The first character of `text` that is whitespace, invisible, or a compatibility form of
+    another character (fullwidth letters, ligatures): what makes two IDs look alike but differ."""
+    for char in text:
+        if char.isspace() or unicodedata.category(char) in _INVISIBLE_CATEGORIES or unicodedata.normalize("NFKC", char) != char:
+            return char
+    return None
+
+
+def normalise_id(text: str) -> str:
+    """The form two IDs are compared in: NFKC, without whitespace or invisible characters, case-folded;
+    IDs equal in this form look alike, so they are duplicates."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) not in _INVISIBLE_CATEGORIES).casefold()
+
+
+def _visible_id(value: object) -> object:
+    if isinstance(value, str) and (char := _hidden_character(value)) is not None:
+        raise ValueError(f"{value!r} holds {describe_character(char)}, which an ID may not contain; retype it")
+    return value
+
+
+def _no_control_characters(value: object) -> object:
+    if isinstance(value, str):
+        for char in value:
+            if unicodedata.category(char) == "Cc":
+                raise ValueError(f"{value!r} holds {describe_character(char)}, which a path may not contain")
+    return value
 
 
 IsoDate = Annotated[date, BeforeValidator(_strict_iso_date), WithJsonSchema({"type": "string", "format": "date"})]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-PolicyId = Annotated[str, StringConstraints(pattern=POLICY_ID)]
-ControlId = Annotated[str, StringConstraints(pattern=CONTROL_ID)]
-EvidenceId = Annotated[str, StringConstraints(pattern=EVIDENCE_ID)]
-RequirementId = Annotated[str, StringConstraints(pattern=REQUIREMENT_ID)]
+PolicyId = Annotated[str, StringConstraints(pattern=POLICY_ID), BeforeValidator(_visible_id)]
+ControlId = Annotated[str, StringConstraints(pattern=CONTROL_ID), BeforeValidator(_visible_id)]
+EvidenceId = Annotated[str, StringConstraints(pattern=EVIDENCE_ID), BeforeValidator(_visible_id)]
+RequirementId = Annotated[str, StringConstraints(pattern=REQUIREMENT_ID), BeforeValidator(_visible_id)]
+CriterionId = Annotated[Text, BeforeValidator(_visible_id)]
 Interval = Annotated[str, StringConstraints(pattern=INTERVAL)]
 
 Frequency = Literal["continuous", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual", "on-event"]
@@ -49,14 +96,18 @@ CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
 
 
 def add_interval(start: date, interval: str) -> date:
-    """`start` moved forward by an interval such as `12 months` (month ends clamp: Jan 31 + 1 month = Feb 28/29)."""
+    """`start` moved forward by an interval such as `12 months` (month ends clamp: Jan 31 + 1 month = Feb 28/29).
+
+    A result past the last day Python's `date` holds is that day: "never", for a review or a due date."""
     count_text, unit = interval.split()
     count = int(count_text)
     if unit.startswith("day"):
-        return date.fromordinal(start.toordinal() + count)
+        return date.fromordinal(min(start.toordinal() + count, date.max.toordinal()))
     months = count * (12 if unit.startswith("year") else 1)
     year, month = divmod(start.month - 1 + months, 12)
     year += start.year
+    if year > date.max.year:
+        return date.max
     return date(year, month + 1, min(start.day, calendar.monthrange(year, month + 1)[1]))
 
 
@@ -111,7 +162,7 @@ class Control(Model):
     id: ControlId
     title: Text
     owner: Text
-    criteria: list[str] = Field(min_length=1, description="Criterion IDs from the catalog, such as CC6.1.")
+    criteria: list[CriterionId] = Field(min_length=1, description="Criterion IDs from the catalog, such as CC6.1.")
     policies: list[PolicyId] = Field(default_factory=list)
     frequency: Frequency
     kind: Literal["preventive", "detective", "corrective"]
@@ -123,7 +174,9 @@ class Control(Model):
 
 
 class EvidenceFile(Model):
-    path: Text = Field(description="Relative to the record's folder; must stay inside the repository.")
+    path: Annotated[Text, BeforeValidator(_no_control_characters)] = Field(
+        description="Relative to the record's folder; must stay inside the repository."
+    )
     sha256: Annotated[str, StringConstraints(pattern=SHA256)]
 
 
@@ -178,7 +231,7 @@ class Audit(Model):
 
 
 class Exclusion(Model):
-    criterion: Text
+    criterion: CriterionId
     reason: str = ""
 
 

@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import Final
 
 from soc2kit.errors import UsageError
-from soc2kit.models import FREQUENCIES, add_interval
+from soc2kit.models import FIRST_YEAR, FREQUENCIES, LAST_YEAR, add_interval
 
 ON_EVENT: Final = "on-event"
 CONTINUOUS_AS: Final = "monthly"
@@ -126,6 +126,8 @@ def windows(frequency: str, start: date, end: date) -> list[Window]:
     while day <= end:
         whole = window_of(kind, day)
         found.append(Window(whole.label, max(whole.start, start), min(whole.end, end), whole.start, whole.end))
+        if whole.end >= end:
+            break  # also keeps the next day from running past `date.max`
         day = whole.end + _ONE_DAY
     return found
 
@@ -147,7 +149,7 @@ def straddled(frequency: str, start: date, end: date) -> tuple[Window, Window] |
     if _check(frequency) == ON_EVENT:
         return None
     first = window_of(frequency, start)
-    if end <= first.calendar_end or start == first.calendar_start:
+    if end <= first.calendar_end or start == first.calendar_start or first.calendar_end == date.max:
         return None
     second = window_of(frequency, first.calendar_end + _ONE_DAY)
     return None if end >= second.calendar_end else (first, second)
@@ -208,7 +210,9 @@ def parse_date(text: str, *, within: str = "") -> date:
         day = date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
         day = None
+    where = f" in '{within}'" if within else ""
     if day is None:
-        where = f" in '{within}'" if within else ""
         raise UsageError(f"'{text}'{where} is not an ISO date like 2026-01-31")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(f"'{text}'{where} is out of range: the year must be {FIRST_YEAR} to {LAST_YEAR}")
     return day

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from soc2kit.cache import Cache
 from soc2kit.catalog import load_catalog
 from soc2kit.diagnostics import Diagnostic, diagnostic
-from soc2kit.documents import Document, decode, parse_text
+from soc2kit.documents import MAX_DOCUMENT_BYTES, Document, decode, parse_text
 from soc2kit.errors import ConfigError
+from soc2kit.layout import CONFIG_FILE, program_documents
 from soc2kit.models import (
     Audit,
     Catalog,
@@ -33,17 +34,9 @@ from soc2kit.models import (
     SystemInfo,
 )
 from soc2kit.reading import Source, read_sources
+from soc2kit.regular_files import NotARegularFileError, read_regular
 from soc2kit.rules.registry import Severity, apply_severities, find_rule
 from soc2kit.validation import validate
-
-CONFIG_FILE = "soc2kit.yml"
-# (folder, document kind, file suffixes, Markdown with front-matter?)
-FOLDERS = (
-    ("policies", "policy", (".md",), True),
-    ("controls", "control", (".md",), True),
-    ("evidence", "evidence", (".yaml", ".yml"), False),
-)
-SKIPPED_NAMES = {"README.md", "index.md"}
 
 
 @dataclass
@@ -67,7 +60,8 @@ class Program:
     invalid_ids: set[tuple[str, str]] = field(default_factory=set)
     """(kind, id) of documents that were read but failed validation: references to them are not reported again."""
     assessments: dict[Any, Any] = field(default_factory=dict, repr=False)
-    """Readiness per view, kept by `soc2kit.readiness.assess` so `check`, `status` and the portal assess once."""
+    """Readiness per view, kept by `soc2kit.readiness.assess` so `check`, `status` and the portal assess once;
+    and the evidence file flaws (`soc2kit.evidence.file_flaws`), so evidence files are hashed once."""
     _sources: dict[tuple[str, str], Document] = field(default_factory=dict, repr=False)
     _cache: Cache = field(default_factory=Cache.disabled, repr=False)
 
@@ -105,7 +99,7 @@ class Program:
         return self.evidence_by_control.get(control.id, [])
 
     def evidence_sha256(self, path: str) -> str:
-        """sha256 of a repository file, cached by size and modification time."""
+        """sha256 of a repository file, cached while its size, times, inode and device are unchanged."""
         return self._cache.file_sha256(self.root, path)
 
     @property
@@ -189,7 +183,10 @@ def _load_config(root: Path) -> tuple[Document, ProgramConfig | None]:
         doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, 1, f"no {CONFIG_FILE} in {root}"))
         return doc, None
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, limit=MAX_DOCUMENT_BYTES)
+    except NotARegularFileError as exc:
+        doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, 1, f"is not a regular file ({exc.strerror})"))
+        return doc, None
     except OSError as exc:
         doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, 1, f"cannot be read: {exc.strerror or exc}"))
         return doc, None
@@ -212,26 +209,8 @@ _FALLBACK_CATALOG = Catalog(id="none", name="none", version="0", categories=[], 
 
 def _discover(root: Path) -> Iterator[Source]:
     """Every program document under `root`, in sorted order."""
-    for folder, kind, suffixes, markdown in FOLDERS:
-        top = root / folder
-        if not top.is_dir():
-            continue
-        for relpath in sorted(_walk(top, folder)):
-            name = relpath.rsplit("/", 1)[-1]
-            if name.endswith(suffixes) and name not in SKIPPED_NAMES:
-                yield Source(relpath, kind, markdown)
-
-
-def _walk(folder: Path, prefix: str) -> Iterator[str]:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith((".", "_")):
-                continue
-            relpath = f"{prefix}/{entry.name}"
-            if entry.is_dir(follow_symlinks=False) and not entry.name.endswith((".md", ".yaml", ".yml")):
-                yield from _walk(Path(entry.path), relpath)
-            else:
-                yield relpath
+    for relpath, folder in program_documents(root):
+        yield Source(relpath, folder.kind, folder.markdown)
 
 
 def _register(program: Program, doc: Document, model: Any) -> None:

@@ -5,9 +5,14 @@ Public API
     view_of(program, *, as_of=None, period=None) -> View
         What is assessed: Type I as of a date, or Type II over a period; from `soc2kit.yml` unless
         `as_of` or `period` overrides it (UsageError when both are given).
-    assess(program, view=None, *, progress=None) -> Readiness
+    assess(program, view=None, *, history=None, progress=None) -> Readiness
         The whole assessment; `progress(done, total)` is called while controls are assessed.
-        Cached on the program per view: `check`'s rules and a later `status` assess once.
+        With an available Git `history` (`soc2kit.history.load_history`), records are also
+        verified against it (see below). Cached on the program per view and per set of records that
+        do not count: `check`'s rules and a later `status` assess once when history finds nothing new.
+    controls_in_scope(program) -> dict[str, list[str]]
+        Control ID -> its in-scope criteria, for every control with at least one: the controls
+        readiness assesses and the only ones `check` asks evidence of (SK403, SK5xx).
     Readiness
         .view, .score (Score), .criteria, .exclusions, .controls, .categories, .series, .gaps,
         .missing_windows() (runs, MissingWindows), .stale() (StaleEvidence), .summary(), .notes
@@ -19,8 +24,13 @@ Public API
 
 The definitions (docs/readiness.md says the same in prose):
 
-- A record counts when it was collected on or before `view.now` (Type I: the as-of date, or today
-  if that is earlier; Type II: today). Its span is its `covers` range, else its collected day,
+- A record counts when it passes verification (`soc2kit.evidence.evidence_flaws`: it lists files,
+  each inside the repository, a regular file with the recorded sha256; with Git history, neither
+  the record nor a file was changed after the commit that added it, and that commit was made
+  neither before the collected day nor more than the evidence grace period after it) and was
+  collected on or before `view.now` (Type I: the as-of date, or today if that is earlier; Type II:
+  today). A record that fails verification is listed with its reasons (`not_counted`), and so are
+  the windows it would have satisfied. Its span is its `covers` range, else its collected day,
   cut at `view.now`. It satisfies the windows `periods.satisfies` says.
 - A window is satisfied (a record satisfies it), missing (its due date, the window's end plus the
   grace period, has passed), due (it has ended, the grace period runs), open (it holds today) or
@@ -40,15 +50,18 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from soc2kit import periods
 from soc2kit.errors import UsageError
+from soc2kit.evidence import evidence_flaws
 from soc2kit.models import Control, EvidenceRecord, add_interval
 
 if TYPE_CHECKING:
+    from soc2kit.evidence import Flaws
+    from soc2kit.history import History
     from soc2kit.program import Program
 
 JSON_SHAPE_VERSION = 1
@@ -138,6 +151,8 @@ class WindowStatus:
     state: WindowState
     records: tuple[str, ...] = ()
     """IDs of the records that satisfy the window."""
+    rejected: tuple[str, ...] = ()
+    """IDs of records that would satisfy the window but fail verification (`Readiness.not_counted` says why)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +189,7 @@ class Run:
             "due": self.last.due.isoformat(),
             "state": self.state,
             "records": list(self.first.records),
+            "not_counted": list(self.first.rejected),
         }
 
 
@@ -182,7 +198,9 @@ def runs(windows: Iterable[WindowStatus], *, only: WindowState | None = None) ->
     found: list[Run] = []
     current: list[WindowStatus] = []
     for window in windows:
-        if current and (window.state != current[0].state or window.records != current[0].records):
+        if current and (
+            window.state != current[0].state or window.records != current[0].records or window.rejected != current[0].rejected
+        ):
             found.append(Run(tuple(current)))
             current = []
         current.append(window)
@@ -202,7 +220,7 @@ class RequirementStatus:
     """Position in the control's `evidence` list (for the line of a finding); None when implicit."""
     windows: list[WindowStatus]
     records: int
-    """Records that count (collected on or before `view.now`)."""
+    """Records that count (pass verification, collected on or before `view.now`)."""
     newest: date | None
     fresh_until: date | None
     """The last day the newest record is fresh; None for on-event or without records."""
@@ -366,6 +384,8 @@ class MissingWindows:
     owner: str
     path: str
     run: Run
+    not_counted: tuple[NotCounted, ...] = ()
+    """Records that would have satisfied these windows but fail verification."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -380,6 +400,32 @@ class MissingWindows:
             "start": self.run.first.window.start.isoformat(),
             "end": self.run.last.window.end.isoformat(),
             "due": self.run.last.due.isoformat(),
+            "not_counted": [{"record": n.record, "reasons": list(n.reasons)} for n in self.not_counted],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NotCounted:
+    """An evidence record of an in-scope control that fails verification, so it satisfies no window."""
+
+    record: str
+    control: str
+    requirement: str
+    path: str
+    """The record, relative to the program root."""
+    reasons: tuple[str, ...]
+
+    def describe(self) -> str:
+        """For example "EV-AC-06-2026Q1 not counted: file x was modified on 2026-05-02, after it was committed on 2026-04-03"."""
+        return f"{self.record} not counted: {'; '.join(self.reasons)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record,
+            "control": self.control,
+            "requirement": self.requirement,
+            "path": self.path,
+            "reasons": list(self.reasons),
         }
 
 
@@ -423,11 +469,24 @@ class Readiness:
     gaps: list[Gap]
     notes: list[str] = field(default_factory=list)
     """Warnings about the view itself (a period longer than 12 months, shorter than a window)."""
+    not_counted: list[NotCounted] = field(default_factory=list)
+    """Records of in-scope controls that fail verification, by record ID."""
+    history_checked: bool = False
+    """Records were verified against Git history too, not only against their files."""
 
     def missing_windows(self) -> list[MissingWindows]:
-        """Runs of missing windows, earliest first."""
+        """Runs of missing windows, earliest first, with the records that did not count for them."""
+        why = {n.record: n for n in self.not_counted}
         found = [
-            MissingWindows(c.control.id, r.id, r.frequency, c.control.owner, c.path, run)
+            MissingWindows(
+                c.control.id,
+                r.id,
+                r.frequency,
+                c.control.owner,
+                c.path,
+                run,
+                tuple(why[rid] for rid in dict.fromkeys(x for w in run.windows for x in w.rejected) if rid in why),
+            )
             for c in self.controls
             for r in c.requirements
             for run in runs(r.windows, only="missing")
@@ -469,6 +528,7 @@ class Readiness:
             "windows": windows,
             "stale": sum(1 for c in self.controls for r in c.requirements if r.stale),
             "gaps": len(self.gaps),
+            "not_counted": len(self.not_counted),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -490,6 +550,8 @@ class Readiness:
             "gaps": [g.to_dict() for g in self.gaps],
             "missing_windows": [m.to_dict() for m in self.missing_windows()],
             "stale": [s.to_dict() for s in self.stale()],
+            "evidence_checks": {"files": True, "history": self.history_checked},
+            "not_counted": [n.to_dict() for n in self.not_counted],
             "controls": [c.to_dict() for c in self.controls],
         }
 
@@ -512,33 +574,58 @@ def view_notes(view: View, frequencies: Iterable[str]) -> list[str]:
     return notes
 
 
-def assess(program: Program, view: View | None = None, *, progress: Callable[[int, int], None] | None = None) -> Readiness:
-    """Assess every in-scope control and criterion of `program` under `view` (default: `soc2kit.yml`'s)."""
+def assess(
+    program: Program,
+    view: View | None = None,
+    *,
+    history: History | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Readiness:
+    """Assess every in-scope control and criterion of `program` under `view` (default: `soc2kit.yml`'s);
+    with an available `history`, records that Git shows were changed or back-dated do not count."""
     view = view or view_of(program)
-    cache: dict[View, Readiness] = program.assessments
-    if view in cache:
+    flaws = {rid: found for rid, found in evidence_flaws(program, history).items() if any(f.disqualifies for f in found)}
+    checked = history is not None and history.available
+    # Keyed by what does not count, so a `status` whose history finds nothing new reuses `check`'s assessment.
+    key = (view, tuple(sorted((rid, tuple(f.reason for f in found)) for rid, found in flaws.items())))
+    cache: dict[Any, Readiness] = program.assessments
+    known = cache.get(key)
+    if known is not None:
         if progress is not None:
             progress(len(program.controls), len(program.controls))
-        return cache[view]
-    cache[view] = readiness = _assess(program, view, progress)
+        if known.history_checked == checked:
+            return known
+        cache[key] = known = replace(known, history_checked=known.history_checked or checked)
+        return known
+    cache[key] = readiness = _assess(program, view, flaws, progress)
+    readiness.history_checked = checked
     return readiness
 
 
-def _assess(program: Program, view: View, progress: Callable[[int, int], None] | None) -> Readiness:
-    in_scope = program.criteria_in_scope()
-    in_scope_ids = {c.id for c in in_scope}
-    judge = _Judge(program, view)
-    controls: list[ControlStatus] = []
-    out_of_scope = 0
-    ordered = sorted(program.controls.values(), key=lambda c: c.id)
-    for done, control in enumerate(ordered, start=1):
-        criteria = [cid for cid in dict.fromkeys(control.criteria) if cid in in_scope_ids]
+def controls_in_scope(program: Program) -> dict[str, list[str]]:
+    """Control ID -> its criteria in scope (not excluded), in ID order, for every control that has one.
+
+    The one notion of which controls are assessed and asked for evidence: readiness, SK403 and the
+    SK5xx rules all use it, so `check` never asks evidence of a control `status` does not count."""
+    in_scope_ids = {c.id for c in program.criteria_in_scope()}
+    found: dict[str, list[str]] = {}
+    for control_id in sorted(program.controls):
+        criteria = [cid for cid in dict.fromkeys(program.controls[control_id].criteria) if cid in in_scope_ids]
         if criteria:
-            controls.append(judge.control(control, criteria))
-        else:
-            out_of_scope += 1
-        if progress is not None and (done % 500 == 0 or done == len(ordered)):
-            progress(done, len(ordered))
+            found[control_id] = criteria
+    return found
+
+
+def _assess(program: Program, view: View, flaws: Flaws, progress: Callable[[int, int], None] | None) -> Readiness:
+    in_scope = program.criteria_in_scope()
+    scoped = controls_in_scope(program)
+    judge = _Judge(program, view, flaws)
+    controls: list[ControlStatus] = []
+    out_of_scope = len(program.controls) - len(scoped)
+    for done, (control_id, criteria) in enumerate(scoped.items(), start=1):
+        controls.append(judge.control(program.controls[control_id], criteria))
+        if progress is not None and (done % 500 == 0 or done == len(scoped)):
+            progress(done, len(scoped))
 
     by_id = {c.control.id: c for c in controls}
     criteria_status = []
@@ -587,22 +674,31 @@ def _assess(program: Program, view: View, progress: Callable[[int, int], None] |
         out_of_scope_controls=out_of_scope,
         categories=categories,
         series=series,
-        gaps=_gaps(program, view, criteria_status, controls, ready_ids),
+        gaps=_gaps(program, view, criteria_status, controls, ready_ids, not_counted=judge.not_counted),
         notes=view_notes(view, frequencies),
+        not_counted=sorted(judge.not_counted.values(), key=lambda n: (n.control, n.record)),
     )
 
 
 class _Judge:
     """Assesses controls under one view; caches the windows of each frequency."""
 
-    def __init__(self, program: Program, view: View) -> None:
+    def __init__(self, program: Program, view: View, flaws: Flaws) -> None:
         self.program = program
         self.view = view
+        self.flaws = flaws
+        self.not_counted: dict[str, NotCounted] = {}
         self._windows: dict[str, tuple[list[periods.Window], list[date], list[WindowStatus]]] = {}
 
     def control(self, control: Control, criteria: list[str]) -> ControlStatus:
         program, view = self.program, self.view
-        counted = [r for r in program.evidence_of(control) if r.collected <= view.now]
+        collected = [r for r in program.evidence_of(control) if r.collected <= view.now]
+        counted = [r for r in collected if r.id not in self.flaws]
+        rejected = [r for r in collected if r.id in self.flaws]
+        for record in rejected:
+            reasons = tuple(f.reason for f in self.flaws[record.id] if f.disqualifies)
+            path = program.source("evidence", record.id).path
+            self.not_counted[record.id] = NotCounted(record.id, control.id, record.requirement, path, reasons)
         requirements: list[tuple[str, str, int | None]] = [
             (req.id, req.frequency or control.frequency, index) for index, req in enumerate(control.evidence)
         ]
@@ -611,7 +707,8 @@ class _Judge:
         statuses = []
         for req_id, frequency, index in requirements:
             records = [r for r in counted if r.requirement == req_id] if req_id else counted
-            statuses.append(self._requirement(req_id, frequency, index, records))
+            bad = [r for r in rejected if r.requirement == req_id] if req_id else rejected
+            statuses.append(self._requirement(req_id, frequency, index, records, bad))
 
         problems: list[str] = []
         policy_ok = bool(control.policies)
@@ -634,7 +731,11 @@ class _Judge:
         if not control.evidence:
             problems.append("defines no evidence requirement")
         if not counted:
-            problems.append("no evidence recorded" + (f" on or before {view.now}" if view.type == "type1" else ""))
+            problems.append(
+                "no evidence recorded"
+                + (f" on or before {view.now}" if view.type == "type1" else "")
+                + (f" that counts ({len(rejected)} failing verification)" if rejected else "")
+            )
         design: dict[DesignCheck, bool] = {
             "policy_approved": policy_ok,
             "owner_set": owner_ok,
@@ -659,15 +760,23 @@ class _Judge:
             operating=operating,
         )
 
-    def _requirement(self, req_id: str, frequency: str, index: int | None, records: list[EvidenceRecord]) -> RequirementStatus:
+    def _requirement(
+        self, req_id: str, frequency: str, index: int | None, records: list[EvidenceRecord], rejected: list[EvidenceRecord]
+    ) -> RequirementStatus:
         view = self.view
-        spans = [(record.id, span) for record in records if (span := self._span(record)) is not None]
         judged = self._type2_windows if view.type == "type2" else self._type1_windows
-        windows = judged(frequency, spans)
+        windows = judged(frequency, self._spans(records))
+        if rejected:
+            # The windows the failing records would have satisfied, so a report can say why each is short.
+            would = judged(frequency, self._spans(rejected))
+            windows = [replace(w, rejected=x.records) if x.records else w for w, x in zip(windows, would, strict=True)]
         newest = max((r.collected for r in records), default=None)
         fresh_until = periods.stale_after(newest, frequency, view.grace) if newest is not None else None
         stale = fresh_until is not None and fresh_until < view.freshness_date
         return RequirementStatus(req_id, frequency, index, windows, len(records), newest, fresh_until, stale)
+
+    def _spans(self, records: list[EvidenceRecord]) -> list[tuple[str, tuple[date, date]]]:
+        return [(record.id, span) for record in records if (span := self._span(record)) is not None]
 
     def _span(self, record: EvidenceRecord) -> tuple[date, date] | None:
         first, last = (record.covers.start, record.covers.end) if record.covers else (record.collected, record.collected)
@@ -742,7 +851,12 @@ def _gaps(
     criteria: list[CriterionStatus],
     controls: list[ControlStatus],
     ready_ids: set[str],
+    *,
+    not_counted: dict[str, NotCounted],
 ) -> list[Gap]:
+    rejected_of: dict[str, list[NotCounted]] = {}
+    for record in not_counted.values():
+        rejected_of.setdefault(record.control, []).append(record)
     gaps = [
         Gap("criterion", c.id, c.title, "", "soc2kit.yml", ("no in-scope control addresses it",), (c.id,))
         for c in criteria
@@ -770,6 +884,7 @@ def _gaps(
         windows_missing = any(w.state == "missing" for r in status.requirements for w in r.windows)
         if windows_missing and not status.design["has_evidence"]:
             reasons.remove(next(p for p in reasons if p.startswith("no evidence recorded")))
+        reasons.extend(n.describe() for n in sorted(rejected_of.get(status.control.id, ()), key=lambda n: n.record))
         for requirement in status.requirements:
             name = requirement.id or "evidence"
             missing = [run.label for run in runs(requirement.windows, only="missing")]

@@ -2,8 +2,8 @@
 when many files changed.
 
 Each file is read and parsed once. What crosses a process boundary or goes into the cache is small
-and plain (a document without its data, the model as a dict); models are rebuilt from those dicts,
-which is far cheaper than pickling them.
+and plain (a document without its data, the model as a JSON-ready dict); models are rebuilt from
+those dicts. A cached entry that does not rebuild (a model that changed shape, say) is read again.
 """
 
 from __future__ import annotations
@@ -55,14 +55,16 @@ def read_sources(root: Path, sources: Sequence[Source], cache: Cache) -> Iterato
         if raw is None:
             results[source.path] = (doc, None)
             continue
-        entry = cache.document(source.path, digest(raw))
-        if entry is not None:
-            results[source.path] = _restore(entry, root)
+        key = digest(raw)
+        hit = cache.document(source.path, key)
+        restored = _restore_cached(hit, source, root) if hit is not None else None
+        if restored is not None:
+            results[source.path] = restored
         else:
             raws[source.path] = raw
             misses.append(source)
     for entry, fresh in _read_misses(root, misses, raws):
-        cache.put_document(entry.document.path, entry.key, entry)
+        cache.put_document(entry.document.path, entry.key, entry.document.to_plain(), entry.fields)
         results[entry.document.path] = fresh if fresh is not None else _restore(entry, root)
     for source in sources:
         yield results[source.path]
@@ -114,7 +116,20 @@ def read_one(root: Path, source: Source, raw: bytes) -> tuple[Document, BaseMode
 
 
 def _entry(raw: bytes, doc: Document, model: BaseModel | None) -> Entry:
-    return Entry(digest(raw), doc.light(), model.model_dump() if model is not None else None)
+    return Entry(digest(raw), doc.light(), model.model_dump(mode="json") if model is not None else None)
+
+
+def _restore_cached(hit: list[Any], source: Source, root: Path) -> tuple[Document, BaseModel | None] | None:
+    """The document and model of a cache entry, or None when they do not rebuild as `source`."""
+    _key, plain, fields = hit
+    try:
+        doc = Document.from_plain(plain, str(root))
+        if (doc.path, doc.kind, doc.markdown) != (source.path, source.kind, source.markdown):
+            return None
+        model = DOCUMENT_MODELS[doc.kind].model_validate(fields) if fields is not None else None
+    except Exception:  # a damaged or outdated entry: read the file again
+        return None
+    return doc, model
 
 
 def _restore(entry: Entry, root: Path) -> tuple[Document, BaseModel | None]:

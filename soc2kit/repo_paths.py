@@ -2,7 +2,8 @@
 
 A record names its files relative to its own folder. `RepoPaths.resolve` gives each one's
 repository-relative path as written (lexical) and with symbolic links followed (real), or None for
-either when it leaves the repository (absolute, `..` past the root, or a link pointing outside).
+either when it leaves the repository (absolute, `..` past the root, or a link pointing outside) or
+cannot be a path at all (a NUL byte).
 Both `check` (SK404) and `evidence verify` use it, so they agree on what escapes."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class RepoPaths:
 
     def resolve(self, folder: str, path: str) -> tuple[str | None, str | None]:
         """(lexical path or None if it leaves the repository, real path or None if it does)."""
-        if not path or path.startswith("/") or "\\" in path or re.match(r"^[A-Za-z]:", path):
+        if not path or path.startswith("/") or "\\" in path or "\0" in path or re.match(r"^[A-Za-z]:", path):
             return None, None
         lexical = os.path.normpath(os.path.join(folder, path)).replace(os.sep, "/")
         if lexical in {".", ".."} or lexical.startswith("../"):

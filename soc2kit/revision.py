@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from soc2kit.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES
 from soc2kit.errors import UsageError
 from soc2kit.history import PROGRAM_PATHS, RepoInfo, repo_info
 
@@ -109,7 +110,7 @@ def load_program_at(root: str | Path, rev: str | date, *, tz: tzinfo | None = No
         process: Any = top.execute(["git", "archive", "--format=tar", tree, "--", *wanted], as_process=True)
         try:
             with tarfile.open(fileobj=process.proc.stdout, mode="r|") as archive:
-                archive.extractall(target, filter="data")
+                archive.extractall(target, filter=_bounded)  # noqa: S202 (the "data" filter, wrapped)
             process.wait()
         except (git.GitCommandError, tarfile.TarError) as exc:
             folder.cleanup()
@@ -117,6 +118,30 @@ def load_program_at(root: str | Path, rev: str | date, *, tz: tzinfo | None = No
     program = load_program(target, today=today, use_cache=False)
     weakref.finalize(program, folder.cleanup)
     return ProgramAt(program=program, commit=sha, rev=label_of(rev), date=when)
+
+
+def _inside_only(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """tarfile's "data" filter, but a symbolic link leading out of the folder is left out instead of
+    stopping the whole read: a committed link to /etc/passwd must not make the program unreadable
+    (it reads as a missing file, which `check` reports), nor be followed."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except (tarfile.AbsoluteLinkError, tarfile.LinkOutsideDestinationError):
+        return None
+
+
+def _bounded(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """`_inside_only`, and a program document larger than soc2kit reads is not written out: a sparse
+    file one byte over the limit stands in for it, so reading it reports SK015 as the work tree would,
+    without a blob of gigabytes landing on disk."""
+    kept = _inside_only(member, dest)
+    if kept is None or not kept.isfile() or kept.size <= MAX_DOCUMENT_BYTES or not kept.name.endswith(DOCUMENT_SUFFIXES):
+        return kept
+    stand_in = Path(dest, kept.name)
+    stand_in.parent.mkdir(parents=True, exist_ok=True)
+    with stand_in.open("xb") as handle:
+        handle.truncate(MAX_DOCUMENT_BYTES + 1)
+    return None
 
 
 def label_of(rev: str | date) -> str:

@@ -19,14 +19,17 @@ from typing import Any
 
 from soc2kit.catalog import load_catalog
 from soc2kit.documents import Document, parse_text
-from soc2kit.editing import edit_front_matter
+from soc2kit.editing import edit_front_matter, plain_yaml
 from soc2kit.errors import UsageError
 from soc2kit.files import create_file
+from soc2kit.line_endings import GITATTRIBUTES
 from soc2kit.models import CATEGORIES, CONTROL_ID, FREQUENCIES
 
 _STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
 _STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
 PROGRAM_PARTS = ("soc2kit.yml", "policies", "controls", "evidence")
+SETTINGS_FILES = (".gitignore", ".gitattributes")
+"""Written by `init` unless the folder already has one (the user's own is kept, never overwritten)."""
 
 
 def starter_root() -> Path:
@@ -57,6 +60,8 @@ class InitResult:
     dropped_controls: list[str] = field(default_factory=list)
     dropped_policies: list[str] = field(default_factory=list)
     commit: str | None = None
+    repository: Path | None = None
+    """Where the first commit went: `root`, or the enclosing repository of a program in a subfolder."""
 
 
 def validate_init(options: InitOptions, *, today: date) -> InitOptions:
@@ -113,13 +118,13 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
         result = _build(source, staging, options)
         target.mkdir(exist_ok=True)
         for item in sorted(staging.iterdir()):
-            if not (target / item.name).exists():  # only a user's own .gitignore can be there; keep it
+            if not (target / item.name).exists():  # only a user's own SETTINGS_FILES can be there; keep them
                 item.rename(target / item.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.root = target
     if options.git:
-        result.commit = _first_commit(target, options)
+        result.repository, result.commit = _first_commit(target, options)
     return result
 
 
@@ -152,6 +157,7 @@ def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
     create_file(out / "evidence" / ".gitkeep", "")
     create_file(out / "soc2kit.yml", render_config(options))
     create_file(out / ".gitignore", "site/\n")
+    create_file(out / ".gitattributes", GITATTRIBUTES)
     return result
 
 
@@ -171,7 +177,6 @@ def _personalise(text: str, options: InitOptions) -> str:
 
 def render_config(options: InitOptions) -> str:
     """`soc2kit.yml` for a new program, with comments, through ruamel.yaml so values are quoted right."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     audit = CommentedMap(type=options.audit_type)
@@ -197,10 +202,8 @@ def render_config(options: InitOptions) -> str:
         "Check it with `soc2kit check`; an exclusion looks like:\n"
         "  - {criterion: CC6.4, reason: No company-run facilities; the cloud provider's SOC 2 report covers it.}"
     )
-    yaml = YAML()
-    yaml.indent(mapping=2, sequence=4, offset=2)
     stream = io.StringIO()
-    yaml.dump(config, stream)
+    plain_yaml().dump(config, stream)
     return stream.getvalue()
 
 
@@ -221,15 +224,38 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def _first_commit(target: Path, options: InitOptions) -> str:
+def _first_commit(target: Path, options: InitOptions) -> tuple[Path, str]:
+    """Commit the new program to the repository that holds `target`, else to a new one in `target`.
+
+    A program in a subfolder of a repository (a monorepo) gets no nested `.git`. Only the program's
+    own files are committed (`--only`): changes the user had staged in that repository stay staged
+    and out of this commit."""
     import git
 
-    repo = git.Repo(target) if (target / ".git").exists() else git.Repo.init(target, initial_branch="main")
-    repo.git.add("--", *[p for p in (*PROGRAM_PARTS, ".gitignore") if (target / p).exists()])
-    repo.git.commit(
-        "-m", f"Start the SOC 2 program for {options.organization}", "-m", "Created by soc2kit init from the starter program."
-    )
-    return str(repo.head.commit.hexsha)
+    from soc2kit.layout import git_root
+
+    top = git_root(target)
+    repo = git.Repo(top) if top is not None else git.Repo.init(target, initial_branch="main")
+    parts = [str(target / p) for p in (*PROGRAM_PARTS, *SETTINGS_FILES) if (target / p).exists()]
+    try:
+        repo.git.add("--", *parts)
+        repo.git.commit(
+            "-m",
+            f"Start the SOC 2 program for {options.organization}",
+            "-m",
+            "Created by soc2kit init from the starter program.",
+            "--only",
+            "--",
+            *parts,
+        )
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'").strip() or str(exc)
+        raise UsageError(
+            f"the program was written, but git could not commit it in {repo.working_tree_dir} ({detail}); "
+            "commit it yourself, or run init with --no-git",
+            path=target,
+        ) from None
+    return Path(str(repo.working_tree_dir)), str(repo.head.commit.hexsha)
 
 
 # -- soc2kit new ---------------------------------------------------------------
@@ -275,11 +301,11 @@ review_every: 12 months
 
 ## Purpose
 
-Why this policy exists and what it protects.
+TODO(soc2kit): why this policy exists and what it protects.
 
 ## Scope
 
-The systems, data and people it applies to.
+TODO(soc2kit): the systems, data and people it applies to.
 
 ## Roles and responsibilities
 
@@ -288,15 +314,15 @@ The systems, data and people it applies to.
 
 ## Policy statements
 
-1. A specific, testable statement using "must", with a number where one applies.
+1. TODO(soc2kit): a specific, testable statement using "must", with a number where one applies.
 
 ## Exceptions
 
-How an exception is requested, who approves it and how long it lasts.
+TODO(soc2kit): how an exception is requested, who approves it and how long it lasts.
 
 ## Enforcement
 
-What happens when the policy is not followed.
+TODO(soc2kit): what happens when the policy is not followed.
 
 ## Review
 
@@ -315,19 +341,19 @@ kind: {kind}
 automation: {automation}
 evidence:
   - id: {requirement}
-    description: What artifact proves the control operated, and where it comes from
+    description: "TODO(soc2kit): what artifact proves the control operated, and where it comes from"
 ---
 # {title}
 
 ## Description
 
-What is done, by whom, with which system.
+TODO(soc2kit): what is done, by whom, with which system.
 
 ## Test procedure
 
-1. Obtain the population for the period (what list, from which system).
-2. Select a sample and inspect the evidence for each item.
-3. Exception: what would count as the control not operating.
+1. TODO(soc2kit): obtain the population for the period (what list, from which system).
+2. TODO(soc2kit): select a sample and inspect the evidence for each item.
+3. TODO(soc2kit): what would count as an exception (the control not operating).
 """
 
 EVIDENCE_TEMPLATE = """\

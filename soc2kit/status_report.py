@@ -70,6 +70,7 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
         f"Evidence windows: {windows['satisfied']} of {windows['expected']} satisfied, {windows['missing']} missing, "
         f"{windows['due'] + windows['open'] + windows['upcoming']} not due yet · {summary['stale']} stale"
     )
+    out.append(f"Evidence records not counted: {len(r.not_counted)} ({_checks(r)})")
     out.extend(style(f"! {note}", fg="yellow") for note in r.notes)
 
     def bars(title: str, tallies: list[Tally], label: Callable[[Tally], str]) -> None:
@@ -106,6 +107,7 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
     for m in shown_missing:
         requirement = m.requirement or "(evidence)"
         out.append(f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {m.owner:<22} due {m.run.last.due}")
+        out.extend(f"      {style(n.describe(), fg='red')}" for n in m.not_counted)
     if not missing:
         out.append("  none")
     if more := _more(len(shown_missing), len(missing), "windows"):
@@ -123,11 +125,35 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
         out.append("  none")
     if more := _more(len(shown_stale), len(stale), "stale requirements"):
         out.append(f"  {more}")
+
+    out.extend(["", style(f"Evidence not counted ({len(r.not_counted)}), failing verification", bold=True)])
+    shown_rejected = _limited(r.not_counted, limit)
+    for n in shown_rejected:
+        out.append(f"  {n.record:<28} {n.control:<10} {n.path}")
+        out.extend(f"      - {reason}" for reason in n.reasons)
+    if not r.not_counted:
+        out.append("  none")
+    if more := _more(len(shown_rejected), len(r.not_counted), "records not counted"):
+        out.append(f"  {more}")
     return "\n".join(out) + "\n"
 
 
+def _checks(readiness: Readiness) -> str:
+    if readiness.history_checked:
+        return "verified against their files and Git history"
+    return "verified against their files only; Git history was not read"
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    from soc2kit.escaping import markdown
+
+    return markdown(text)
+
+
+def _target(path: str) -> str:
+    from soc2kit.escaping import url
+
+    return url(path)
 
 
 def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
@@ -149,6 +175,7 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
             f"- Evidence windows: {summary['windows']['satisfied']} of {summary['windows']['expected']} satisfied, "
             f"{summary['windows']['missing']} missing; {summary['stale']} stale requirements"
         ),
+        f"- Evidence records not counted: {len(r.not_counted)} ({_checks(r)})",
     ]
     out.extend(f"- **Note:** {note}" for note in r.notes)
     for title, tallies in (("Category", r.categories), ("Series", r.series)):
@@ -167,7 +194,7 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
         out.extend(["| # | Kind | ID | Owner | Blocks | Missing |", "| ---: | --- | --- | --- | ---: | --- |"])
         for number, gap in enumerate(_limited(r.gaps, limit), start=1):
             out.append(
-                f"| {number} | {gap.kind} | [{gap.id}]({gap.path}) | {_cell(gap.owner or '-')} | {len(gap.blocks)} "
+                f"| {number} | {gap.kind} | [{_cell(gap.id)}]({_target(gap.path)}) | {_cell(gap.owner or '-')} | {len(gap.blocks)} "
                 f"| {_cell('; '.join(gap.missing))} |"
             )
     if more := _more(len(_limited(r.gaps, limit)), len(r.gaps), "gaps"):
@@ -176,9 +203,10 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
     count = sum(len(m.run.windows) for m in missing)
     out.extend(["", f"## Windows missing evidence ({count} in {len(missing)} runs)", ""])
     if missing:
-        out.extend(["| Windows | Control | Requirement | Owner | Due |", "| --- | --- | --- | --- | --- |"])
+        out.extend(["| Windows | Control | Requirement | Owner | Due | Not counted |", "| --- | --- | --- | --- | --- | --- |"])
         out.extend(
-            f"| {m.run.label} | {m.control} | {m.requirement or '-'} | {_cell(m.owner)} | {m.run.last.due} |"
+            f"| {m.run.label} | {m.control} | {m.requirement or '-'} | {_cell(m.owner)} | {m.run.last.due} "
+            f"| {_cell('; '.join(n.describe() for n in m.not_counted) or '-')} |"
             for m in _limited(missing, limit)
         )
     if more := _more(len(_limited(missing, limit)), len(missing), "windows"):
@@ -194,6 +222,17 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
             for s in _limited(stale, limit)
         )
     if more := _more(len(_limited(stale, limit)), len(stale), "stale requirements"):
+        out.extend(["", more])
+    out.extend(
+        ["", f"## Evidence not counted ({len(r.not_counted)})", "", "Records that fail verification satisfy no window.", ""]
+    )
+    if r.not_counted:
+        out.extend(["| Record | Control | Path | Why |", "| --- | --- | --- | --- |"])
+        out.extend(
+            f"| {_cell(n.record)} | {n.control} | {_cell(n.path)} | {_cell('; '.join(n.reasons))} |"
+            for n in _limited(r.not_counted, limit)
+        )
+    if more := _more(len(_limited(r.not_counted, limit)), len(r.not_counted), "records not counted"):
         out.extend(["", more])
     return "\n".join(out) + "\n"
 

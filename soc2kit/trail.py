@@ -1,8 +1,8 @@
-"""The audit trail (every commit that touched the program) and the auditor's bundle.
+"""The audit trail: every commit that touched the program.
 
-Both are deterministic: the same repository gives the same bytes, whatever the time or the folder
-it is run in. Both are built from Git objects (HEAD and the revisions it names), never from
-uncommitted files.
+Deterministic: the same repository gives the same bytes, whatever the time or the folder it is run
+in. Built from Git objects (HEAD and the revisions it names), never from uncommitted files. The
+auditor's bundle, which holds a trail, is soc2kit.bundle.
 
 Public API
     export_trail(root, out, *, output_format="jsonl", since=None, until=None, rev="HEAD",
@@ -12,11 +12,6 @@ Public API
         per commit), csv (one row per file change, header row; the metadata goes to a sidecar), md.
     write_trail(root, output, **options) -> TrailMeta
         To `output` atomically, with the sidecar `<output>.meta.json`; or to stdout when None.
-    build_bundle(root, start, end, output) -> BundleResult
-        The auditor's zip (see docs/trail.md): trail.jsonl for the period, control-matrix.csv,
-        evidence records and files of the period (from HEAD), soc2kit.yml, policies and controls as
-        they stood at the period end (program at that date, see soc2kit.revision), bundle.json and
-        MANIFEST.sha256 (`sha256sum -c` format) over every other entry. Written atomically.
     TRAIL_FORMATS = ("jsonl", "csv", "md")
 Raises UsageError (exit 2) for: no Git repository, no commits, an inverted range, an output that is
 a folder or in a missing folder. Nothing is written then.
@@ -30,22 +25,16 @@ import io
 import json
 import posixpath
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from soc2kit import __version__
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
-from soc2kit.history import Change, Commit, iter_commits, repo_info
-
-if TYPE_CHECKING:
-    import zipfile
-
-    from soc2kit.models import EvidenceRecord
-    from soc2kit.program import Program
+from soc2kit.history import Change, Commit, iter_commits, read_blob, repo_info
 
 TRAIL_FORMATS = ("jsonl", "csv", "md")
 SHAPE_VERSION = 1
@@ -69,7 +58,6 @@ CSV_COLUMNS = (
     "kind",
     "entity",
 )
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _SKIPPED_NAMES = {"README.md", "index.md"}
 _BATCH = 256
 
@@ -167,9 +155,8 @@ class _Entities:
         return kind, entity
 
     def _read(self, rev: str, path: str, kind: str) -> str | None:
-        try:
-            _sha, _type, _size, raw = self.runner.get_object_data(f"{rev}:{self.prefix}{path}")
-        except (ValueError, OSError):
+        raw = read_blob(self.runner, f"{rev}:{self.prefix}{path}")
+        if raw is None:
             return None
         from soc2kit.documents import Document, decode, parse_text
 
@@ -305,7 +292,9 @@ def _files(entities: _Entities, commit: Commit) -> list[_FileRow]:
 
 
 def _md_cell(value: object) -> str:
-    return str(value if value is not None else "").replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    from soc2kit.escaping import markdown
+
+    return markdown(value if value is not None else "")
 
 
 def _check_range(since: date | None, until: date | None) -> None:
@@ -488,7 +477,7 @@ def _write_md(commits: Iterator[Commit], entities: _Entities, out: _HashingWrite
             first = n == 0
             cells = [
                 commit.committer_iso if first else "",
-                f"`{commit.short}`" if first else "",
+                commit.short if first else "",
                 f"{commit.author_name} <{commit.author_email}>" if first else "",
                 f"#{commit.pr}" if first and commit.pr is not None else "",
                 "; ".join(commit.approvers) if first else "",
@@ -516,171 +505,3 @@ def write_trail(root: str | Path, output: Path | None, **options: Any) -> TrailM
     with atomic_writer(sidecar) as handle:
         handle.write((json.dumps(asdict(meta), indent=2) + "\n").encode("utf-8"))
     return meta
-
-
-# -- bundle ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class BundleResult:
-    path: Path
-    sha256: str
-    entries: int
-    head: str
-    period_end_commit: str
-    missing: list[str] = field(default_factory=list)
-
-
-def _in_period(record: EvidenceRecord, start: date, end: date) -> bool:
-    if record.covers is not None:
-        return record.covers.start <= end and record.covers.end >= start
-    return start <= record.collected <= end
-
-
-def _control_matrix(end_program: Program, records: dict[str, list[EvidenceRecord]]) -> bytes:
-    buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
-    table.writerow(
-        ("criterion", "criterion_title", "control", "control_title", "owner", "frequency", "evidence_in_period", "note")
-    )
-    exclusions = end_program.exclusions
-    for criterion in end_program.catalog.criteria:
-        if not end_program.in_scope(criterion):
-            continue
-        if criterion.id in exclusions:
-            table.writerow((criterion.id, criterion.title, "", "", "", "", "", f"excluded: {exclusions[criterion.id]}"))
-            continue
-        controls = end_program.controls_of(criterion)
-        if not controls:
-            table.writerow((criterion.id, criterion.title, "", "", "", "", "", "no control"))
-        for control in sorted(controls, key=lambda c: c.id):
-            found = records.get(control.id, [])
-            table.writerow(
-                (
-                    criterion.id,
-                    criterion.title,
-                    control.id,
-                    control.title,
-                    control.owner,
-                    control.frequency,
-                    "; ".join(r.id for r in found),
-                    "" if found else "no evidence in the period",
-                )
-            )
-    return buffer.getvalue().encode("utf-8")
-
-
-def _zip_info(name: str) -> zipfile.ZipInfo:
-    import zipfile
-
-    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.create_system = 3
-    info.external_attr = (0o100644 & 0xFFFF) << 16
-    return info
-
-
-def _program_files(program: Program, folders: tuple[str, ...]) -> dict[str, bytes]:
-    found: dict[str, bytes] = {}
-    for path in sorted(program.documents):
-        if path == "soc2kit.yml" or path.split("/", 1)[0] in folders:
-            source = program.root / path
-            if source.is_file():
-                found[path] = source.read_bytes()
-    return found
-
-
-def build_bundle(root: str | Path, start: date, end: date, output: Path) -> BundleResult:
-    """Write the auditor's zip for the period `start`..`end` (see the module doc)."""
-    import zipfile
-
-    from soc2kit.digests import lfs_pointer_oid
-    from soc2kit.revision import load_program_at
-
-    _check_range(start, end)
-    if output.is_dir():
-        raise UsageError("is a folder; give a file name like bundle.zip", path=output)
-    ctx = _context(root, "HEAD")
-    tz = ZoneInfo(ctx.timezone)
-    at_end = load_program_at(ctx.root, end, tz=tz)
-    at_head = load_program_at(ctx.root, ctx.head, tz=tz)
-    head_program = at_head.program
-
-    entries: dict[str, bytes] = {}
-    trail = io.BytesIO()
-    trail_meta = export_trail(ctx.root, trail, since=start, until=end, rev=ctx.head)
-    entries["trail.jsonl"] = trail.getvalue()
-
-    records: dict[str, list[EvidenceRecord]] = {}
-    missing: list[str] = []
-    lfs: list[str] = []
-    for record in sorted(head_program.evidence.values(), key=lambda r: r.id):
-        if not _in_period(record, start, end):
-            continue
-        records.setdefault(record.control, []).append(record)
-        record_path = head_program.source("evidence", record.id).path
-        entries[record_path] = (head_program.root / record_path).read_bytes()
-        folder = posixpath.dirname(record_path)
-        for item in record.files:
-            path = posixpath.normpath(posixpath.join(folder, item.path))
-            source = head_program.root / path
-            if path.startswith("../") or not source.is_file():
-                missing.append(path)
-                continue
-            entries[path] = source.read_bytes()
-            if lfs_pointer_oid(entries[path]) is not None:
-                lfs.append(path)
-    entries["control-matrix.csv"] = _control_matrix(at_end.program, records)
-    for path, data in _program_files(at_end.program, ("policies", "controls")).items():
-        entries[f"period-end/{path}"] = data
-    meta = {
-        "version": SHAPE_VERSION,
-        "soc2kit": __version__,
-        "head": ctx.head,
-        "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": ctx.timezone},
-        "period_end_commit": at_end.commit,
-        "period_end_commit_date": at_end.date.isoformat(),
-        "trail": {"commits": trail_meta.commits, "sha256": trail_meta.sha256},
-        "evidence_records": sum(len(v) for v in records.values()),
-        "missing_evidence_files": sorted(set(missing)),
-        "lfs_pointer_files": sorted(set(lfs)),
-    }
-    entries["bundle.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    entries["README.md"] = _readme(meta).encode("utf-8")
-    manifest = "".join(f"{hashlib.sha256(entries[name]).hexdigest()}  {name}\n" for name in sorted(entries))
-    entries["MANIFEST.sha256"] = manifest.encode("utf-8")
-
-    with atomic_writer(output) as handle, zipfile.ZipFile(handle, "w") as archive:
-        for name in sorted(entries):
-            archive.writestr(_zip_info(name), entries[name], compresslevel=6)
-    digest = hashlib.sha256()
-    with output.open("rb") as written:
-        for chunk in iter(lambda: written.read(1 << 20), b""):
-            digest.update(chunk)
-    return BundleResult(
-        path=output,
-        sha256=digest.hexdigest(),
-        entries=len(entries),
-        head=ctx.head,
-        period_end_commit=at_end.commit,
-        missing=sorted(set(missing)),
-    )
-
-
-def _readme(meta: dict[str, Any]) -> str:
-    period = meta["period"]
-    return (
-        f"# SOC 2 audit bundle, {period['start']} to {period['end']}\n\n"
-        f"Built by soc2kit {meta['soc2kit']} from commit {meta['head']}.\n\n"
-        "- `MANIFEST.sha256`: the sha256 of every other entry; check with `sha256sum -c MANIFEST.sha256`.\n"
-        "- `bundle.json`: what this bundle was built from (commits, period, counts).\n"
-        "- `trail.jsonl`: every commit in the period that touched the program, with author, committer, pull\n"
-        "  request, approvals, signature status and each file's change.\n"
-        "- `control-matrix.csv`: each criterion in scope, its controls, their owners and frequencies, and\n"
-        "  the evidence records for the period.\n"
-        "- `evidence/`: the evidence records of the period and the files they list, as committed at HEAD.\n"
-        "  Files stored with Git LFS are included as their pointer files (listed in `bundle.json`); the\n"
-        "  pointer's sha256 oid is the digest the record names.\n"
-        f"- `period-end/`: the policies and controls as they stood at the period end (commit\n"
-        f"  {meta['period_end_commit']}, {meta['period_end_commit_date']}).\n"
-    )

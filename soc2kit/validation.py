@@ -24,18 +24,36 @@ def validate(doc: Document, model: type[BaseModel]) -> BaseModel | None:
         return None
 
 
+def _data_loc(data: object, loc: tuple[Any, ...], kind: str) -> tuple[Any, ...]:
+    """pydantic's `loc` without the labels it adds for its own schemas (`function-after[...]`,
+    `literal[...]`): a part stays when it is a key or index of the data there, or the missing key
+    itself. Telling them apart by the data, not by their text, keeps a key such as `a[0]` named."""
+    kept: list[Any] = []
+    node: Any = data
+    for index, part in enumerate(loc):
+        in_data = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and type(part) is int and 0 <= part < len(node)
+        )
+        if in_data:
+            node = node[part]
+        elif not (kind == "missing" and index == len(loc) - 1):
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
 def _diagnose(doc: Document, model: type[BaseModel], error: Any) -> Diagnostic:
-    loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and "[" in part))
-    where = ".".join(str(p) for p in loc) or "(top level)"
     kind = error["type"]
+    loc = _data_loc(doc.data, tuple(error["loc"]), kind)
+    where = ".".join(str(p) for p in loc) or "(top level)"
     line = doc.line_of(*loc)
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         known = field_names(model, loc[:-1])
         key = str(loc[-1])
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"known keys here: {', '.join(known)}"
         return diagnostic("SK011", doc.path, line, f"unknown key '{where}'", hint)
-    if kind == "missing":
+    if kind == "missing" and loc:
         return diagnostic("SK010", doc.path, line, f"required key '{where}' is missing", f"add `{loc[-1]}:` here")
     value = error.get("input")
     shown = _show(value)
@@ -67,7 +85,10 @@ def _diagnose(doc: Document, model: type[BaseModel], error: Any) -> Diagnostic:
 def _show(value: object) -> str:
     if isinstance(value, (dict, list)):
         return ""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an integer with more digits than Python converts to text
+        return "a very long number"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -33,7 +33,7 @@ owner: Head of Security
 approver: CTO
 status: approved
 version: "1.0"
-effective: 2026-01-15
+effective: 2025-12-15
 last_reviewed: 2026-01-10
 review_every: 12 months
 ---
@@ -146,6 +146,14 @@ def make_program(root: Path, *, quarters: int = 1) -> ProgramDir:
                 f"files:\n  - path: ../TC-01/q1-review.txt\n    sha256: {sha}\n",
             )
     return program
+
+
+@pytest.fixture(autouse=True)
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own soc2kit cache folder (also for the CLI it starts), so no test reads or writes ~/.cache."""
+    folder = tmp_path_factory.mktemp("soc2kit-cache")
+    monkeypatch.setenv("SOC2KIT_CACHE_DIR", str(folder))
+    return folder
 
 
 @pytest.fixture

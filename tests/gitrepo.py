@@ -43,11 +43,16 @@ class GitRepo(ProgramDir):
     signing: bool = field(default=False)
 
     @classmethod
-    def create(cls, root: Path, *, branch: str = "main") -> GitRepo:
+    def create(cls, root: Path, *, branch: str = "main", protect_evidence: bool = True) -> GitRepo:
         root.mkdir(parents=True, exist_ok=True)
         repo = cls(root)
         repo.git("init", "-q", "-b", branch)
         repo.git("config", "commit.gpgsign", "false")
+        if protect_evidence:
+            # The protection `soc2kit init` writes to .gitattributes (else `check` warns, SK411), kept
+            # in .git/info so that no test's trail, diff or bundle shows an extra tracked file.
+            (root / ".git" / "info").mkdir(exist_ok=True)
+            (root / ".git" / "info" / "attributes").write_text("**/evidence/** -text\n", encoding="utf-8")
         return repo
 
     def env(self, author: tuple[str, str] = ALICE, committer: tuple[str, str] | None = None, date: str = "") -> dict[str, str]:

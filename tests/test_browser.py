@@ -98,12 +98,15 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     program.write("mkdocs.yml", MKDOCS_YML)
     (root / "docs").mkdir()
     git(root, "init", "-q", "-b", "main", when="2026-01-05", who=AUTHOR)
-    git(root, "add", "-A", when="2026-01-05", who=AUTHOR)
+    git(root, "add", "-A", "--", ".", ":!evidence", when="2026-01-05", who=AUTHOR)
     git(root, "commit", "-q", "-m", "Start the SOC 2 program", when="2026-01-05", who=AUTHOR)
     program.replace(
         "policies/information-security.md", "1. Access must be reviewed quarterly.", "1. Access must be reviewed every quarter."
     )
     git(root, "commit", "-q", "-am", "Clarify the access review statement (#12)", when="2026-02-10", who=REVIEWER)
+    # Evidence arrives on the day it was collected: committed earlier, Git would show it dated after its commit.
+    git(root, "add", "-A", "evidence", when="2026-04-02", who=AUTHOR)
+    git(root, "commit", "-q", "-m", "Q1 evidence", when="2026-04-02", who=AUTHOR)
 
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     built = subprocess.run(
@@ -264,3 +267,73 @@ def test_screenshots_are_real_images(site: Served) -> None:
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
     assert shutil.which("git")
+
+
+def test_hostile_program_values_run_no_script_in_pages_or_search(site: Served, tmp_path: Path) -> None:
+    from selenium.common.exceptions import NoAlertPresentException, UnexpectedAlertPresentException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+    from test_site import _hostile_program, commit_all, mkdocs, with_site
+
+    program = make_program(tmp_path / "program")
+    _hostile_program(program)
+    commit_all(program.root, "Start <img src=x onerror=alert('subject')> [x](javascript:alert(1))", "2026-01-05")
+    with_site(program)
+    built = mkdocs(program.root)
+    assert built.returncode == 0, built.stderr
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(program.root / "site")))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    hostile = Served(program.root, f"http://127.0.0.1:{server.server_address[1]}/", site.driver)
+
+    def alert_shown() -> str | None:
+        try:
+            alert = site.driver.switch_to.alert
+        except NoAlertPresentException:
+            return None
+        text = alert.text
+        alert.accept()
+        return text
+
+    try:
+        shown = {}
+        for page in (
+            "",
+            "policies/",
+            "policies/POL-ISP/",
+            "controls/",
+            "controls/TC-01/",
+            "evidence/2026-03/",
+            "changes/",
+            "findings/",
+        ):
+            try:
+                open_page(hostile, page)
+                site.driver.execute_script("return document.title")
+            except UnexpectedAlertPresentException as exc:
+                shown[page] = exc.alert_text
+            if (text := alert_shown()) is not None:
+                shown[page] = text
+        assert shown == {}
+        box = site.driver.find_element(By.CSS_SELECTOR, "input.md-search__input")
+        box.click()
+        box.send_keys("alert")
+        box.send_keys(Keys.SPACE)
+        try:
+            results = WebDriverWait(site.driver, WAIT).until(
+                lambda driver: driver.find_elements(By.CSS_SELECTOR, ".md-search-result__item")
+            )
+        except UnexpectedAlertPresentException as exc:
+            pytest.fail(f"a search result ran a script: alert({exc.alert_text!r})")
+        assert results  # the hostile text is found, and shown as text
+        assert alert_shown() is None
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

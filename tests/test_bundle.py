@@ -4,6 +4,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import shutil
 import subprocess
 import zipfile
 from datetime import date
@@ -11,18 +13,33 @@ from pathlib import Path
 
 import pytest
 
-from soc2kit.trail import build_bundle
-from tests.conftest import run_cli
-from tests.gitrepo import BOB, GitRepo, program_repo
+from soc2kit.bundle import _entry_name, _read_regular, build_bundle
+from soc2kit.errors import UsageError
+from tests.conftest import make_program, run_cli, sha256
+from tests.gitrepo import BOB, GitRepo
 
 POLICY = "policies/information-security.md"
 PERIOD = "2026-01-01..2026-06-30"
 
 
+def _honest_repo(root: Path) -> GitRepo:
+    """The test program, committed before the period (2025-12-01); its Q1 evidence committed the day
+    after it was collected, as `evidence verify` expects."""
+    repo = GitRepo.create(root)
+    make_program(root)
+    evidence = {path: path.read_bytes() for path in sorted((root / "evidence").rglob("*")) if path.is_file()}
+    shutil.rmtree(root / "evidence")
+    repo.commit("Start the SOC 2 program", date="2025-12-01T10:00:00+00:00")
+    for path, data in evidence.items():
+        repo.write(str(path.relative_to(root)), data)
+    repo.commit("Q1 evidence", date="2026-04-03T10:00:00+00:00")
+    return repo
+
+
 def _bundle_repo(root: Path) -> GitRepo:
-    repo = program_repo(root)
+    repo = _honest_repo(root)
     repo.replace(POLICY, 'version: "1.0"', 'version: "1.1"')
-    repo.commit("Review the policy (#2)", author=BOB, date="2026-03-01T10:00:00+00:00")
+    repo.commit("Review the policy (#2)", author=BOB, date="2026-04-10T10:00:00+00:00")
     oid = repo.lfs_pointer("evidence/TC-05/scan.pdf", b"%PDF big scan")
     repo.write(
         "evidence/TC-05/scan.yaml",
@@ -34,7 +51,18 @@ def _bundle_repo(root: Path) -> GitRepo:
         "id: EV-TC-06-OLD\ncontrol: TC-06\nrequirement: review\ncollected: 2025-06-02\ncollector: bob@example.com\n",
     )
     repo.commit("Add evidence", date="2026-05-03T10:00:00+00:00")
-    repo.replace(POLICY, 'version: "1.1"', 'version: "2.0"')
+    repo.replace(POLICY, 'version: "1.1"', 'version: "1.2"')
+    repo.commit("Clarify the policy (#4)", date="2026-06-10T10:00:00+00:00")
+    q2_review = b"second quarter, reviewed by bob\n"
+    repo.write("evidence/TC-02/q2-review.txt", q2_review)
+    repo.write(
+        "evidence/TC-02/q2.yaml",
+        "id: EV-TC-02-2026Q2\ncontrol: TC-02\nrequirement: review\ncollected: 2026-07-02\n"
+        "covers: {start: 2026-04-01, end: 2026-06-30}\ncollector: bob@example.com\n"
+        f"files:\n  - path: q2-review.txt\n    sha256: {sha256(q2_review)}\n",
+    )
+    repo.commit("Q2 evidence for TC-02", date="2026-07-03T10:00:00+00:00")
+    repo.replace(POLICY, 'version: "1.2"', 'version: "2.0"')
     repo.commit("Rewrite the policy (#3)", date="2026-08-01T10:00:00+00:00")
     return repo
 
@@ -67,12 +95,15 @@ def test_bundle_holds_trail_matrix_evidence_period_end_policies_and_a_manifest(b
         "evidence/TC-01/q1-review.txt",
         "evidence/TC-05/scan.yaml",
         "evidence/TC-05/scan.pdf",
+        "evidence/TC-02/q2.yaml",
+        "evidence/TC-02/q2-review.txt",
+        "FINDINGS.json",
         "period-end/soc2kit.yml",
         f"period-end/{POLICY}",
         "period-end/controls/TC-01.md",
     } <= set(names)
     assert "evidence/TC-06/old.yaml" not in names
-    assert b'version: "1.1"' in data[f"period-end/{POLICY}"]
+    assert b'version: "1.2"' in data[f"period-end/{POLICY}"]
     assert data["evidence/TC-05/scan.pdf"].startswith(b"version https://git-lfs.github.com/spec/v1\n")
 
     manifest = dict(reversed(line.split("  ", 1)) for line in data["MANIFEST.sha256"].decode().splitlines())
@@ -81,13 +112,22 @@ def test_bundle_holds_trail_matrix_evidence_period_end_policies_and_a_manifest(b
         assert hashlib.sha256(data[name]).hexdigest() == digest
 
     trail = [json.loads(line) for line in data["trail.jsonl"].decode().splitlines()]
-    assert (trail[0]["since"], trail[0]["until"]) == ("2026-01-01", "2026-06-30")
-    assert [t["subject"] for t in trail[1:]] == ["Add evidence", "Review the policy (#2)", "Start the SOC 2 program"]
+    assert (trail[0]["since"], trail[0]["until"]) == ("2026-01-01", None)
+    assert [t["subject"] for t in trail[1:]] == [
+        "Rewrite the policy (#3)",
+        "Q2 evidence for TC-02",
+        "Clarify the policy (#4)",
+        "Add evidence",
+        "Review the policy (#2)",
+        "Q1 evidence",
+    ]
 
     meta = json.loads(data["bundle.json"])
     assert meta["head"] == bundle_repo.head()
     assert meta["period"] == {"start": "2026-01-01", "end": "2026-06-30", "timezone": "UTC"}
-    assert meta["period_end_commit_date"] == "2026-05-03T10:00:00+00:00"
+    assert meta["period_end_commit_date"] == "2026-06-10T10:00:00+00:00"
+    assert meta["failed_evidence"] == []
+    assert json.loads(data["FINDINGS.json"])["failed_evidence"] == []
     assert meta["missing_evidence_files"] == []
     assert meta["lfs_pointer_files"] == ["evidence/TC-05/scan.pdf"]
 
@@ -141,7 +181,7 @@ def test_uncommitted_changes_stay_out_of_the_bundle(tmp_path):
         ("2026-06-30..2026-01-01", "ends (2026-01-01) before it starts (2026-06-30)"),
         ("2026-01-01", "is not a date range"),
         ("2026-1-1..2026-06-30", "is not an ISO date"),
-        ("2025-01-01..2025-12-31", "no commit on HEAD's first-parent line is dated 2025-12-31 or earlier"),
+        ("2024-01-01..2024-12-31", "no commit on HEAD's first-parent line is dated 2024-12-31 or earlier"),
     ],
 )
 def test_bad_periods_exit_2_and_write_nothing(bundle_repo, tmp_path, period, message):
@@ -157,38 +197,267 @@ def test_output_folder_and_missing_git_are_usage_errors(bundle_repo, tmp_path):
     result = _build(bundle_repo, tmp_path)
     assert result.returncode == 2
     assert "is a folder" in result.stderr
-    plain = tmp_path / "plain"
-    plain.mkdir()
+    plain = make_program(tmp_path / "plain").root
     result = run_cli("bundle", "--root", str(plain), "--period", PERIOD, "-o", str(tmp_path / "x.zip"))
     assert result.returncode == 2
     assert "not inside a Git repository" in result.stderr
     assert not (tmp_path / "x.zip").exists()
 
 
-def test_evidence_file_missing_at_head_is_reported(tmp_path):
-    repo = program_repo(tmp_path / "repo")
-    repo.write(
-        "evidence/TC-08/lost.yaml",
-        "id: EV-TC-08-LOST\ncontrol: TC-08\nrequirement: review\ncollected: 2026-02-02\ncollector: bob@example.com\n"
-        f"files:\n  - path: lost.txt\n    sha256: {'a' * 64}\n",
-    )
-    repo.commit("Record without its file")
-    target = tmp_path / "audit.zip"
-    result = _build(repo, target)
-    assert result.returncode == 0
-    assert "evidence file evidence/TC-08/lost.txt is not in the repository at HEAD" in result.stderr
-    with zipfile.ZipFile(target) as archive:
-        assert json.loads(archive.read("bundle.json"))["missing_evidence_files"] == ["evidence/TC-08/lost.txt"]
-
-
 def test_bundle_is_not_left_behind_when_the_build_fails(bundle_repo, tmp_path, monkeypatch):
-    from soc2kit import trail
+    from soc2kit import bundle
 
     def broken(*_args, **_kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(trail, "_zip_info", broken)
+    monkeypatch.setattr(bundle, "_zip_info", broken)
     target = tmp_path / "audit.zip"
     with pytest.raises(OSError, match="disk full"):
         build_bundle(bundle_repo.root, date(2026, 1, 1), date(2026, 6, 30), target)
     assert list(tmp_path.iterdir()) == []
+
+
+# -- evidence that fails verification ------------------------------------------------------------
+
+TAMPERED = "EV-TC-03-CONFIG"
+BACKDATED = "EV-TC-04-BACKDATED"
+
+
+def _record(control: str, record_id: str, collected: str, files: dict[str, str]) -> str:
+    listed = "".join(f"  - path: {path}\n    sha256: {digest}\n" for path, digest in files.items())
+    return (
+        f"id: {record_id}\ncontrol: {control}\nrequirement: review\ncollected: {collected}\n"
+        f"collector: bob@example.com\nfiles:\n{listed}"
+    )
+
+
+def _failing_repo(root: Path, *, fix_digest: bool) -> GitRepo:
+    """A record whose file is edited in a later commit (with or without its digest updated), and a
+    record committed before the day it says it was collected."""
+    repo = _honest_repo(root)
+    original = b"firewall rules as of 2026-02-10\n"
+    repo.write("evidence/TC-03/config.txt", original)
+    repo.write("evidence/TC-03/config.yaml", _record("TC-03", TAMPERED, "2026-02-10", {"config.txt": sha256(original)}))
+    repo.commit("Firewall configuration", date="2026-02-10T12:00:00+00:00")
+    edited = b"firewall rules, tidied up later\n"
+    repo.write("evidence/TC-03/config.txt", edited)
+    if fix_digest:
+        repo.replace("evidence/TC-03/config.yaml", sha256(original), sha256(edited))
+    repo.commit("Tidy the firewall evidence", date="2026-05-20T12:00:00+00:00")
+    repo.write("evidence/TC-04/review.txt", "reviewed\n")
+    repo.write("evidence/TC-04/backdated.yaml", _record("TC-04", BACKDATED, "2026-06-15", {"review.txt": sha256(b"reviewed\n")}))
+    repo.commit("Evidence written before it was collected", date="2026-06-01T12:00:00+00:00")
+    return repo
+
+
+@pytest.mark.parametrize("fix_digest", [False, True], ids=["digest-left-stale", "digest-updated-too"])
+def test_tampered_and_back_dated_evidence_stop_the_bundle_naming_each_record(tmp_path, fix_digest):
+    repo = _failing_repo(tmp_path / "repo", fix_digest=fix_digest)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _build(repo, out / "audit.zip")
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("bundle: error:")]
+    assert any(line.startswith(f"bundle: error: {TAMPERED} (evidence/TC-03/config.yaml:") and "SK406" in line for line in errors)
+    assert any(f"{BACKDATED} (evidence/TC-04/backdated.yaml:4): SK407" in line for line in errors)
+    assert all(TAMPERED in line or BACKDATED in line for line in errors)
+    assert ("SK402" in result.stderr) is not fix_digest
+    assert "2 evidence records of the period fail verification" in result.stderr
+    assert "--include-failed-evidence" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_with_the_flag_the_bundle_lists_every_failure_and_does_not_count_them(tmp_path):
+    repo = _failing_repo(tmp_path / "repo", fix_digest=False)
+    target = tmp_path / "audit.zip"
+    result = run_cli("bundle", "--root", str(repo.root), "--period", PERIOD, "-o", str(target), "--include-failed-evidence")
+    assert result.returncode == 0, result.stderr
+    assert f"bundle: warning: {TAMPERED}" in result.stderr
+    with zipfile.ZipFile(target) as archive:
+        meta = json.loads(archive.read("bundle.json"))
+        findings = json.loads(archive.read("FINDINGS.json"))["failed_evidence"]
+        readme = archive.read("README.md").decode()
+        matrix = list(csv.DictReader(io.StringIO(archive.read("control-matrix.csv").decode())))
+        names = archive.namelist()
+    assert meta["include_failed_evidence"] is True
+    assert meta["failed_evidence"] == findings
+    by_record = {item["record"]: item for item in findings}
+    assert sorted(by_record) == [TAMPERED, BACKDATED]
+    assert {f["code"] for f in by_record[TAMPERED]["findings"]} == {"SK402", "SK406"}
+    assert {f["code"] for f in by_record[BACKDATED]["findings"]} == {"SK407"}
+    assert by_record[TAMPERED]["path"] == "evidence/TC-03/config.yaml"
+    assert by_record[BACKDATED]["control"] == "TC-04"
+    assert "2 evidence records of the period failed verification" in readme
+    assert "evidence/TC-03/config.yaml" in names
+    tc03 = [row for row in matrix if row["control"] == "TC-03"]
+    assert tc03
+    assert all(TAMPERED not in row["evidence_in_period"] and TAMPERED in row["note"] for row in tc03)
+    assert all(row["evidence_in_period"] == "EV-TC-03-2026Q1" for row in tc03)
+
+
+def test_an_invalid_record_of_the_period_is_not_dropped_silently(tmp_path):
+    repo = _honest_repo(tmp_path / "repo")
+    review = sha256(b"reviewed by alice\n")
+    valid = _record("TC-08", "EV-TC-08-ODD", "2026-05-01", {"../TC-01/q1-review.txt": review})
+    repo.write("evidence/TC-08/odd.yaml", valid + "reviewer: carol\n")
+    repo.write("evidence/TC-08/ancient.yaml", valid.replace("2026-05-01", "2025-03-01").replace("ODD", "OLD") + "x: 1\n")
+    repo.commit("Records with a key soc2kit does not know", date="2026-05-02T12:00:00+00:00")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _build(repo, out / "audit.zip")
+    assert result.returncode == 1, result.stderr
+    assert "bundle: error: EV-TC-08-ODD (evidence/TC-08/odd.yaml:" in result.stderr
+    assert "EV-TC-08-OLD" not in result.stderr
+    assert "1 evidence record of the period fails verification" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+# -- nothing from outside the repository ---------------------------------------------------------
+
+SECRET = b"root:x:0:0:the secret outside the repository\n"
+
+
+HOSTILE_PATHS = {
+    "absolute-path": "/etc/passwd",
+    "dot-dot-path": "../../../outside",
+    "absolute-link": "absolute-link.txt",
+    "relative-link": "relative-link.txt",
+    "link-to-dev-zero": "zero-link.txt",
+}
+
+
+def _escaping_repo(tmp_path: Path, hostile: str) -> GitRepo:
+    """A record naming one file outside the repository (by path or through a committed link), next
+    to a link that stays inside (fine), all committed honestly."""
+    outside = tmp_path / "outside"
+    outside.write_bytes(SECRET)
+    repo = _honest_repo(tmp_path / "repo")
+    target = HOSTILE_PATHS[hostile]
+    folder = repo.root / "evidence/TC-07"
+    folder.mkdir(exist_ok=True)
+    if hostile == "absolute-link":
+        os.symlink(outside, folder / target)
+    elif hostile == "relative-link":
+        os.symlink("../../../outside", folder / target)
+    elif hostile == "link-to-dev-zero":
+        os.symlink("/dev/zero", folder / target)
+    os.symlink("../TC-01/q1-review.txt", folder / "inside-link.txt")
+    digest = sha256(Path("/etc/passwd").read_bytes() if target == "/etc/passwd" else SECRET)
+    files = {target: digest, "inside-link.txt": sha256(b"reviewed by alice\n")}
+    repo.write("evidence/TC-07/escape.yaml", _record("TC-07", "EV-TC-07-ESCAPE", "2026-05-01", files))
+    repo.commit("Evidence that points outside", date="2026-05-01T12:00:00+00:00")
+    return repo
+
+
+def _assert_safe_names(names: list[str]) -> None:
+    for name in names:
+        assert not name.startswith("/")
+        assert ".." not in name.split("/")
+        assert "\\" not in name
+        assert name == os.path.normpath(name)
+
+
+@pytest.mark.parametrize("hostile", sorted(HOSTILE_PATHS))
+def test_no_file_outside_the_repository_enters_the_bundle(tmp_path, hostile):
+    repo = _escaping_repo(tmp_path, hostile)
+    out = tmp_path / "out"
+    out.mkdir()
+    refused = _build(repo, out / "audit.zip")
+    assert refused.returncode == 1, refused.stderr
+    assert "bundle: error: EV-TC-07-ESCAPE (evidence/TC-07/escape.yaml:" in refused.stderr
+    assert list(out.iterdir()) == []
+
+    target = out / "audit.zip"
+    result = run_cli("bundle", "--root", str(repo.root), "--period", PERIOD, "-o", str(target), "--include-failed-evidence")
+    assert result.returncode == 0, result.stderr
+    passwd = Path("/etc/passwd").read_bytes()
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        contents = [archive.read(name) for name in names]
+        meta = json.loads(archive.read("bundle.json"))
+    _assert_safe_names(names)
+    assert not any(SECRET in data or passwd in data for data in contents)
+    assert not any("passwd" in name or "outside" in name or name.endswith(HOSTILE_PATHS[hostile]) for name in names)
+    assert {"evidence/TC-07/escape.yaml", "evidence/TC-07/inside-link.txt"} <= set(names)
+    assert [f["record"] for f in meta["failed_evidence"]] == ["EV-TC-07-ESCAPE"]
+    left_out = meta["evidence_paths_outside_repository"] + meta["missing_evidence_files"]
+    assert f"{left_out[0]} " in result.stderr
+    assert left_out in (["evidence/TC-07/" + HOSTILE_PATHS[hostile]], [HOSTILE_PATHS[hostile]])
+
+
+def test_only_regular_files_are_read(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "plain.txt").write_bytes(b"plain\n")
+    os.symlink(tmp_path / "plain.txt", tmp_path / "link.txt")
+    assert _read_regular(str(fifo)) is None
+    assert _read_regular("/dev/zero") is None
+    assert _read_regular(str(tmp_path)) is None
+    assert _read_regular(str(tmp_path / "link.txt")) is None
+    assert _read_regular(str(tmp_path / "plain.txt")) == b"plain\n"
+
+
+@pytest.mark.parametrize("name", ["/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "C:/x", "a/\nb", ""])
+def test_zip_entry_names_are_checked_in_one_place(name):
+    with pytest.raises(UsageError, match="not a plain relative path"):
+        _entry_name(name)
+    assert _entry_name("evidence/TC-01/q1.yaml") == "evidence/TC-01/q1.yaml"
+
+
+# -- policies and the trail after the period -----------------------------------------------------
+
+
+def test_every_policy_version_in_force_during_the_period_is_in_the_bundle(bundle_repo, tmp_path):
+    target = tmp_path / "audit.zip"
+    assert _build(bundle_repo, target).returncode == 0
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        meta = json.loads(archive.read("bundle.json"))
+        manifest = archive.read("MANIFEST.sha256").decode()
+        versions = [item for item in meta["policy_versions"] if item["path"] == POLICY]
+        texts = [archive.read(item["entry"]) for item in versions]
+    assert [(v["in_force_from"][:10], v["in_force_until"][:10]) for v in versions] == [
+        ("2025-12-01", "2026-04-10"),
+        ("2026-04-10", "2026-06-10"),
+        ("2026-06-10", "2026-08-01"),
+    ]
+    assert [b'version: "1.0"' in t for t in texts] == [True, False, False]
+    assert [b'version: "1.1"' in t for t in texts] == [False, True, False]
+    assert [b'version: "1.2"' in t for t in texts] == [False, False, True]
+    assert not any(b'version: "2.0"' in t for t in texts)
+    for version in versions:
+        assert (
+            version["entry"]
+            == f"policy-versions/policies/information-security/{version['in_force_from'][:10]}-{version['commit'][:12]}.md"
+        )
+        assert version["entry"] in names
+        assert f"  {version['entry']}\n" in manifest
+    assert len([n for n in names if n.startswith("policy-versions/policies/information-security/")]) == 3
+
+
+def test_the_trail_runs_to_head_so_evidence_edited_after_the_period_shows(tmp_path):
+    repo = _bundle_repo(tmp_path / "repo")
+    repo.write("evidence/TC-05/scan.pdf", b"a different scan\n")
+    after = repo.commit("Replace the scan", date="2026-09-15T10:00:00+00:00")
+    out = tmp_path / "out"
+    out.mkdir()
+    refused = _build(repo, out / "audit.zip")
+    assert refused.returncode == 1
+    assert "EV-TC-05-SCAN (evidence/TC-05/scan.yaml:" in refused.stderr
+    assert "2026-09-15" in refused.stderr
+
+    target = out / "audit.zip"
+    result = run_cli("bundle", "--root", str(repo.root), "--period", PERIOD, "-o", str(target), "--include-failed-evidence")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(target) as archive:
+        trail = [json.loads(line) for line in archive.read("trail.jsonl").decode().splitlines()]
+        meta = json.loads(archive.read("bundle.json"))
+    edit = next(t for t in trail[1:] if t["commit"] == after)
+    assert [f["path"] for f in edit["files"]] == ["evidence/TC-05/scan.pdf"]
+    late = {c["subject"]: c for c in meta["trail"]["after_period_commits"]}
+    assert sorted(late) == ["Q2 evidence for TC-02", "Replace the scan", "Rewrite the policy (#3)"]
+    assert late["Replace the scan"]["files"] == ["evidence/TC-05/scan.pdf"]
+    assert late["Replace the scan"]["commit"] == after
+    assert meta["period"] == {"start": "2026-01-01", "end": "2026-06-30", "timezone": "UTC"}
+    assert meta["trail"]["commits"] == len(trail) - 1

@@ -4,7 +4,7 @@ import json
 
 from soc2kit.changes import check_commit, same_person
 from soc2kit.history import Change, Commit
-from tests.conftest import run_cli
+from tests.conftest import CONFIG, run_cli
 from tests.gitrepo import ALICE, BOB, GitRepo, program_repo
 
 POLICY = "policies/information-security.md"
@@ -170,10 +170,12 @@ def test_shallow_clone_warns_that_history_is_cut(tmp_path):
 def test_outside_git_and_without_commits_is_exit_2(tmp_path):
     plain = tmp_path / "plain"
     plain.mkdir()
+    (plain / "soc2kit.yml").write_text(CONFIG, encoding="utf-8")
     result = run_cli("changes", "check", "--root", str(plain))
     assert result.returncode == 2
     assert "not inside a Git repository" in result.stderr
     empty = GitRepo.create(tmp_path / "empty")
+    (empty.root / "soc2kit.yml").write_text(CONFIG, encoding="utf-8")
     result = run_cli("changes", "check", "--root", str(empty.root))
     assert result.returncode == 2
     assert "no commits" in result.stderr
@@ -239,3 +241,27 @@ def test_same_person_compares_emails_then_names():
     assert same_person("bob brown", "Bob Brown <bob@example.com>")
     assert same_person("bob@example.com", "Bob Brown <bob@example.com>")
     assert not same_person("", "Bob Brown <bob@example.com>")
+
+
+def test_a_direct_push_whose_text_spells_the_log_separators_is_still_flagged(tmp_path):
+    from soc2kit.changes import check_changes
+
+    repo = _reviewed_pr_repo(tmp_path)
+    pushed = []
+    for number, hostile in enumerate(("\x1e\x1fsoc2kit\x1f", "\x1esoc2kit", "\x1e", "\x1f", "R100")):
+        repo.replace(
+            "controls/TC-03.md", "owner: IT Manager" if number == 0 else f"owner: Role {number - 1}", f"owner: Role {number}"
+        )
+        pushed.append(
+            repo.commit(
+                f"Quick fix {hostile} (#9",
+                body=f"{hostile}\n{hostile}",
+                author=(f"Bob {hostile}", "bob@example.com"),
+                trailers=[("Signed-off-by", f"Bob {hostile} <bob@example.com>")],
+            )
+        )
+    report = check_changes(repo.root)
+    flagged = [d for d in report.diagnostics if d.code == "SK601"]
+    assert report.commits == 3 + len(pushed)
+    assert [d.path for d in flagged] == ["controls/TC-03.md"] * len(pushed)
+    assert {sha[:12] for sha in pushed} == {d.message.split()[1] for d in flagged}

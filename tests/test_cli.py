@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from soc2kit import __version__
+from soc2kit.cache import cache_file
 from tests.conftest import ProgramDir, run_cli
 
 
@@ -114,7 +115,7 @@ def test_version() -> None:
 def test_warm_cache_gives_the_same_report(program_dir: ProgramDir) -> None:
     program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.2, CC6.9]")
     cold = run_cli("check", str(program_dir.root), "--format", "json")
-    assert (program_dir.root / ".soc2kit-cache" / ".gitignore").is_file()
+    assert cache_file(program_dir.root).is_file()
     warm = run_cli("check", str(program_dir.root), "--format", "json")
     assert cold.stdout == warm.stdout
     program_dir.replace("controls/TC-09.md", ", CC6.9", "")
@@ -124,7 +125,7 @@ def test_warm_cache_gives_the_same_report(program_dir: ProgramDir) -> None:
 
 def test_corrupt_cache_is_rebuilt(program_dir: ProgramDir) -> None:
     run_cli("check", str(program_dir.root))
-    (program_dir.root / ".soc2kit-cache" / "program.pickle").write_bytes(b"garbage")
+    cache_file(program_dir.root).write_bytes(b"garbage")
     result = run_cli("check", str(program_dir.root))
     assert result.returncode == 0
 

@@ -8,7 +8,7 @@ import pytest
 from soc2kit.diff import diff_revisions, format_diff
 from soc2kit.errors import UsageError
 from soc2kit.revision import load_program_at, resolve_revision
-from tests.conftest import CONTROL, run_cli
+from tests.conftest import CONFIG, CONTROL, run_cli
 from tests.gitrepo import BOB, GitRepo, program_repo
 
 POLICY = "policies/information-security.md"
@@ -148,6 +148,7 @@ def test_bad_revisions_are_usage_errors(pr_repo, args, message):
 def test_diff_outside_git_is_a_usage_error(tmp_path):
     folder = tmp_path / "plain"
     folder.mkdir()
+    (folder / "soc2kit.yml").write_text(CONFIG, encoding="utf-8")
     result = run_cli("diff", "HEAD", "--root", str(folder))
     assert result.returncode == 2
     assert "not inside a Git repository" in result.stderr

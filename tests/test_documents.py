@@ -59,7 +59,7 @@ def test_wrong_type_names_key_line_and_suggests_quoting(program_dir: ProgramDir)
 
 
 def test_strict_iso_dates(program_dir: ProgramDir) -> None:
-    program_dir.replace(GOOD_POLICY, "effective: 2026-01-15", "effective: 2026-1-5")
+    program_dir.replace(GOOD_POLICY, "effective: 2025-12-15", "effective: 2026-1-5")
     program_dir.replace("controls/TC-01.md", "kind: detective", "kind: detectiv")
     found = findings(program_dir)
     assert ("SK010", GOOD_POLICY, 8) in found
@@ -68,7 +68,7 @@ def test_strict_iso_dates(program_dir: ProgramDir) -> None:
 
 
 def test_impossible_date(program_dir: ProgramDir) -> None:
-    program_dir.replace(GOOD_POLICY, "effective: 2026-01-15", "effective: 2026-02-30")
+    program_dir.replace(GOOD_POLICY, "effective: 2025-12-15", "effective: 2026-02-30")
     program = load_program(program_dir.root, use_cache=False)
     [diag] = program.diagnostics
     assert diag.line == 8
@@ -192,7 +192,7 @@ def test_config_that_is_a_directory_is_unreadable(program_dir: ProgramDir) -> No
     assert not program.config_ok
     [diag] = [d for d in program.diagnostics if d.path == "soc2kit.yml"]
     assert (diag.code, diag.line) == ("SK020", 1)
-    assert "cannot be read" in diag.message
+    assert "not a regular file (it is a folder)" in diag.message
 
 
 def test_unknown_time_zone(program_dir: ProgramDir) -> None:
@@ -231,13 +231,52 @@ def test_aliases_merge_keys_and_tags_read_like_pyyaml_safe_load() -> None:
     assert doc.data.key_lines == {"base": 1, "merged": 2, "shared": 5, "again": 6, "numbers": 7, "day": 8}
 
 
-def test_exponential_aliases_are_not_expanded_copy_by_copy() -> None:
+def _laughs(levels: int) -> str:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]  # 10**9 leaves if copied
-    doc = _read_yaml("\n".join(lines) + "\n")
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, levels)]  # 10**levels leaves
+    return "\n".join(lines) + "\n"
+
+
+def test_aliased_collections_are_shared_not_copied() -> None:
+    doc = _read_yaml(_laughs(3))
     assert doc.diagnostics == []
     assert doc.data is not None
-    assert doc.data["a8"][0] is doc.data["a8"][1]  # one shared object, as PyYAML builds it
+    assert doc.data["a2"][0] is doc.data["a2"][1]  # one shared object, as PyYAML builds it
+
+
+def test_exponential_aliases_are_measured_without_expanding_them() -> None:
+    doc = _read_yaml(_laughs(30))  # 10**30 values if anything walked the expanded data
+    assert doc.data is None
+    [diag] = doc.diagnostics
+    assert (diag.code, diag.line) == ("SK015", 5)
+    assert "once its aliases are expanded" in diag.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 65 + "]" * 65 + "\n",
+        "a: " + "{b: " * 65 + "1" + "}" * 65 + "\n",
+        "a:\n" + "".join("  " * i + "- \n" for i in range(1, 70)),
+        "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 70)),
+    ],
+    ids=["flow-lists", "flow-mappings", "block-lists", "chained-aliases"],
+)
+def test_nesting_deeper_than_the_limit_is_a_finding(text: str) -> None:
+    [diag] = _read_yaml(text).diagnostics
+    assert diag.code == "SK015"
+    assert "levels deep" in diag.message
+
+
+def test_nesting_up_to_the_limit_is_read() -> None:
+    doc = _read_yaml("a: " + "[" * 63 + "]" * 63 + "\n")
+    assert doc.diagnostics == []
+
+
+def test_integer_too_long_to_convert_is_a_yaml_finding() -> None:
+    [diag] = _read_yaml("a: 1\nb: " + "9" * 5000 + "\n").diagnostics
+    assert (diag.code, diag.line) == ("SK007", 2)
+    assert "5,000 characters" in diag.message
 
 
 def test_duplicate_keys_are_reported_once_whichever_way_the_document_is_built() -> None:

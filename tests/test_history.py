@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import hashlib
+import io
+import subprocess
 from datetime import date
 from pathlib import Path
 
+import git
 import pytest
 
 from soc2kit import history as hist
 from soc2kit.history import HistoryUnavailableError, iter_commits, load_history, pr_number
+from tests.conftest import make_program
 from tests.gitrepo import ALICE, BOB, CAROL, GitRepo, program_repo
 
 POLICY_PATH = "policies/information-security.md"
@@ -180,3 +185,153 @@ def test_paths_with_spaces_and_unicode_survive_the_stream(tmp_path):
     repo.write("evidence/AC-01/Zugriffsprüfung Q1.pdf", b"%PDF")
     repo.commit("Evidence", author=ALICE)
     assert load_history(repo.root).paths() == ["evidence/AC-01/Zugriffsprüfung Q1.pdf"]
+
+
+# -- commit text and paths cannot forge the structure of git's output -----------------------------
+
+# Every separator and marker the log format has used, and text that looks like our own structure.
+HOSTILE_TEXT = (
+    "\x1e\x1fsoc2kit\x1f",  # the record marker of the old format
+    "\x1esoc2kit",  # the commit marker of the current format
+    "\x1e",
+    "\x1f",
+    "\\x00 and \\0 and %x00",  # escape text, not the byte (a commit message cannot hold NUL)
+    "R100",
+    "M",
+    "a\u2028b\u0085c\x1cd",  # characters str.splitlines() breaks at
+)
+
+
+def _hostile_repo(root: Path) -> tuple[GitRepo, list[tuple[str, str, str, tuple[tuple[str, str], ...]]]]:
+    """One commit per hostile text, carrying it in its subject, body, author name and a trailer value."""
+    repo = program_repo(root)
+    made = []
+    for number, hostile in enumerate(HOSTILE_TEXT):
+        repo.replace(POLICY_PATH, "Why." if number == 0 else f"Why {number - 1}.", f"Why {number}.")
+        subject = f"Change {number} {hostile} end"
+        author = (f"Mallory {hostile} Mole", "mallory@example.com")
+        trailers = (("Reviewed-by", f"Trent {hostile} <trent@example.com>"),)
+        sha = repo.commit(subject, body=f"Body {hostile}\n{hostile}", author=author, trailers=trailers)
+        made.append((sha, subject, author[0], trailers))
+    return repo, made
+
+
+def test_commit_text_that_spells_the_log_format_s_separators_is_read_as_text(tmp_path):
+    repo, made = _hostile_repo(tmp_path / "repo")
+    history = load_history(repo.root)
+    read = {c.sha: c for c in history.commits}
+    assert len(history.commits) == len(HOSTILE_TEXT) + 1
+    for sha, subject, author, trailers in made:
+        commit = read[sha]
+        assert commit.subject == subject
+        assert commit.author_name == author
+        assert commit.trailers == trailers
+        assert commit.changes == (hist.Change("modified", POLICY_PATH),)
+    assert len(history.revisions(POLICY_PATH)) == len(HOSTILE_TEXT) + 1
+
+
+def test_a_trailer_value_cannot_add_an_approval(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.replace(POLICY_PATH, "Why.", "Why not.")
+    forged = ("Signed-off-by", "Mallory <m@example.com>\u2028Approved-by: Bob Brown <bob@example.com>")
+    sha = repo.commit("Self-approved", author=("Mallory", "m@example.com"), trailers=[forged])
+    commit = next(c for c in iter_commits(repo.root) if c.sha == sha)
+    assert commit.approvers == []
+    assert commit.trailers == (forged,)
+
+
+def test_a_trailer_written_in_the_subject_or_mid_body_is_not_a_trailer(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.replace(POLICY_PATH, "Why.", "Why not.")
+    sha = repo.commit("Approved-by: Bob Brown <bob@example.com>", body="Approved-by: Carol\n\nThe last paragraph is prose.")
+    commit = next(c for c in iter_commits(repo.root) if c.sha == sha)
+    assert commit.approvers == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tab\there.md",
+        "new\nline.md",
+        'quote".md',
+        "back\\slash.md",
+        "r\u00e9sum\u00e9 \u2014 \u65e5\u672c.md",
+        "\x1esoc2kit.md",
+        "\x1e\x1fsoc2kit\x1f.md",
+        "R100",
+        "M",
+    ],
+)
+def test_file_names_with_separators_round_trip_through_renames(tmp_path, name):
+    repo = program_repo(tmp_path / "repo")
+    repo.write(f"evidence/TC-01/{name}", "first\n")
+    repo.commit("Add a strange file")
+    repo.write(f"evidence/TC-01/{name}", "first\nsecond\n")
+    repo.commit("Edit it")
+    repo.rename(f"evidence/TC-01/{name}", f"evidence/TC-02/{name}")
+    repo.commit("Move it")
+    history = load_history(repo.root)
+    assert [c.subject for c in history.commits] == ["Move it", "Edit it", "Add a strange file", "Start the SOC 2 program"]
+    moved = history.commits[0].changes
+    assert moved == (hist.Change("renamed", f"evidence/TC-02/{name}", f"evidence/TC-01/{name}", 100),)
+    assert [r.change.status for r in history.revisions(f"evidence/TC-02/{name}")] == ["renamed", "modified", "added"]
+
+
+def test_evidence_rewritten_by_a_commit_whose_subject_holds_the_marker_is_still_found(tmp_path):
+    from soc2kit.evidence import verify_evidence
+    from soc2kit.program import load_program
+
+    repo = program_repo(tmp_path / "repo")
+    tampered = "reviewed by mallory\n"
+    repo.write("evidence/TC-01/q1-review.txt", tampered)
+    old = hashlib.sha256(b"reviewed by alice\n").hexdigest()
+    new = hashlib.sha256(tampered.encode()).hexdigest()
+    for number in range(1, 10):
+        record = f"evidence/TC-{number:02d}/q1.yaml"
+        if (repo.root / record).exists():
+            repo.replace(record, old, new)
+    repo.commit("Tidy \x1e\x1fsoc2kit\x1f up \x1esoc2kit", author=("Mallory \x1esoc2kit", "m@example.com"))
+    found = verify_evidence(load_program(repo.root, use_cache=False), load_history(repo.root))
+    assert ("SK406", "evidence/TC-01/q1.yaml") in {(d.code, d.path) for d in found}
+
+
+@pytest.mark.parametrize("folders", [("re\npo", ""), ("repo", "sub\nfolder/"), ("re\npo", " sub folder /")])
+def test_repository_and_program_folders_with_newlines_and_spaces_are_found(tmp_path, folders):
+    top, sub = folders
+    repo = GitRepo.create(tmp_path / top)
+    program_root = repo.root / sub if sub else repo.root
+    make_program(program_root)
+    repo.commit("Start")
+    info = hist.repo_info(program_root)
+    assert info.toplevel == repo.root.resolve()
+    assert info.prefix == sub
+    history = load_history(program_root)
+    assert [c.subject for c in history.commits] == ["Start"]
+    assert POLICY_PATH in history.paths()
+
+
+def test_read_blob_keeps_the_batch_in_step_after_a_path_with_a_newline(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.write("policies/a\nb.md", "first\n")
+    repo.write("policies/b.md", "second\n")
+    repo.write("policies/c.md\r", "third\n")
+    repo.write("policies/c.md", "fourth\n")
+    sha = repo.commit("Awkward names")
+    runner = git.Git(str(repo.root))
+    try:
+        read = [hist.read_blob(runner, f"{sha}:policies/{name}") for name in ("a\nb.md", "b.md", "c.md\r", "c.md", "none.md")]
+    finally:
+        runner.clear_cache()
+    assert read == [b"first\n", b"second\n", b"third\n", b"fourth\n", None]
+
+
+def test_tokens_split_across_reads_come_out_whole(tmp_path, monkeypatch):
+    repo, _made = _hostile_repo(tmp_path / "repo")
+    repo.write("policies/r\u00e9sum\u00e9 \u65e5\u672c.md", "x\n")
+    repo.commit("Unicode \u2014 \u65e5\u672c")
+    output = subprocess.run(hist.log_command(), cwd=repo.root, capture_output=True, check=True).stdout
+    whole = list(hist._parse_log(hist._tokens(io.BytesIO(output))))
+    monkeypatch.setattr(hist, "_CHUNK", 3)  # every multi-byte character and token is cut somewhere
+    assert list(hist._parse_log(hist._tokens(io.BytesIO(output)))) == whole
+    assert whole[0].subject == "Unicode \u2014 \u65e5\u672c"
+    assert len(whole) == len(HOSTILE_TEXT) + 2

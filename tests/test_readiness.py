@@ -37,7 +37,7 @@ def quarterly_repo(root: Path, *, missing: tuple[tuple[str, int], ...] = (("TC-0
     repo = GitRepo.create(root)
     program = make_program(root)
     program.replace("soc2kit.yml", "period: {start: 2026-01-01, end: 2026-06-30}", "period: {start: 2025-01-01, end: 2025-12-31}")
-    program.replace("policies/information-security.md", "effective: 2026-01-15", "effective: 2024-12-01")
+    program.replace("policies/information-security.md", "effective: 2025-12-15", "effective: 2024-12-01")
     for old in root.glob("evidence/TC-*/q1.yaml"):
         old.unlink()
     repo.commit("Start the SOC 2 program", date="2025-01-02T09:00:00+00:00")
@@ -474,6 +474,7 @@ def test_windows_are_reported_as_runs_of_equal_state(program_dir: ProgramDir) ->
             "due": "2026-02-01",
             "state": "satisfied",
             "records": ["EV-TC-01-2026Q1"],
+            "not_counted": [],
         },
         {
             "first": "2026-02-01",
@@ -484,6 +485,7 @@ def test_windows_are_reported_as_runs_of_equal_state(program_dir: ProgramDir) ->
             "due": "2026-07-01",
             "state": "missing",
             "records": [],
+            "not_counted": [],
         },
     ]
     [finding] = [d for d in program.diagnostics if d.code == "SK501" and d.path == "controls/TC-01.md"]

@@ -3,10 +3,12 @@ findings on a broken program, links, edit URLs, navigation and the serve hook.""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -118,7 +120,7 @@ def test_markdown_and_html_in_titles_are_escaped(program_dir: ProgramDir) -> Non
     )
     portal = load_portal(program_dir.root, use_cache=False)
     index = next(p for p in build_pages(portal) if p.path == "policies/index.md").markdown
-    assert r"Info \| \<b\>Sec\</b\> \*Policy\*" in index
+    assert "Info &#124; &#60;b&#62;Sec&#60;/b&#62; &#42;Policy&#42;" in index
 
 
 def test_repo_portal_builds_strict() -> None:
@@ -323,7 +325,7 @@ def test_outside_git_revision_tables_and_changes_say_why(program_dir: ProgramDir
     assert "not in a Git repository" in pages["policies/POL-ISP.md"].split("## Revision history")[1]
     assert "not in a Git repository" in pages["changes.md"]
     off = {p.path: p.markdown for p in build_pages(load_portal(program_dir.root, use_cache=False, history=False))}
-    assert "plugin option `history: false`" in off["changes.md"]
+    assert "plugin option <code>history: false</code>" in off["changes.md"]
 
 
 def test_revision_history_and_changes_come_from_git(program_dir: ProgramDir) -> None:
@@ -414,7 +416,7 @@ def test_mkdocs_serve_rebuilds_when_a_policy_changes(program_dir: ProgramDir) ->
                 with urllib.request.urlopen(url, timeout=5) as response:
                     if text in response.read().decode("utf-8"):
                         return True
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):  # a busy machine answers late
                 pass
             time.sleep(0.5)
         return False
@@ -445,3 +447,154 @@ def test_docs_pages_links_out_of_the_docs_folder_reach_the_portal_or_the_git_hos
     assert 'href="../controls/TC-01/"' in guide
     assert 'href="https://github.com/example/compliance/blob/HEAD/README.md"' in guide
     assert 'href="../other/"' in guide
+
+
+# -- hostile program values: shown as written, never markup --------------------------------------
+
+HOSTILE = (
+    "<script>alert('s')</script>",
+    '"><img src=x onerror=alert(1)>',
+    '" onmouseover="alert(2)',
+    "[click](javascript:alert(3))",
+    "![pic](javascript:alert(4))",
+    "a | b",
+    "{: onclick=alert(5) }",
+    "<a href='javascript:alert(6)'>x</a>",
+)
+HOSTILE_TEXT = " ".join(HOSTILE)
+
+
+def _yaml(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _hostile_program(program: ProgramDir) -> str:
+    """Every free-text field of the program holds every hostile value; returns an evidence file's name."""
+    hostile = _yaml(HOSTILE_TEXT)
+    with_break = _yaml(HOSTILE_TEXT + "\n| x | y |\n# heading")
+    program.write(
+        "soc2kit.yml",
+        f"organization: {hostile}\nsystem:\n  name: {hostile}\naudit:\n  type: type2\n"
+        "  period: {start: 2026-01-01, end: 2026-06-30}\nscope:\n  categories: [security]\n"
+        f"  exclusions:\n    - criterion: CC6.4\n      reason: {with_break}\n",
+    )
+    policy = "policies/information-security.md"
+    program.replace(policy, "title: Information Security Policy", f"title: {hostile}")
+    program.replace(policy, "owner: Head of Security", f"owner: {hostile}")
+    program.replace(policy, "approver: CTO", f"approver: {hostile}")
+    program.replace(
+        policy,
+        "Why.",
+        "Why.\n\n<script>alert('body')</script>\n\n<img src=x onerror=alert('body')>\n\n"
+        "[a link](javascript:alert('body')) and <a href=\"javascript:alert('body')\">another</a>\n\n"
+        "A paragraph\n{: onclick=\"alert('body')\" }\n\n<div onmouseover=\"alert('body')\">div</div>\n\n"
+        "<iframe srcdoc=\"<script>alert('body')</script>\"></iframe>\n\n"
+        "## Heading <img src=x onerror=alert('toc')> `<script>alert('toc')</script>`\n\nText.\n",
+    )
+    hostile_file = 'policies/p" onmouseover="alert(20) <img src=x onerror=alert(21)>.md'
+    program.write(hostile_file, program.read(policy).replace("id: POL-ISP", "id: POL-HOSTILE"))
+    control = "controls/TC-01.md"
+    program.replace(control, "title: Control TC-01", f"title: {hostile}")
+    program.replace(control, "owner: IT Manager", f"owner: {hostile}")
+    program.replace(control, "description: Signed review", f"description: {with_break}")
+    program.replace(control, "The IT Manager reviews access.", "The IT Manager <script>alert('body')</script> reviews.")
+    name = 'x" onmouseover="alert(7) <img src=x onerror=alert(8)> [l](javascript:alert(9)) |.txt'
+    data = b"hostile name\n"
+    program.write(f"evidence/TC-01/{name}", data)
+    program.write(
+        "evidence/TC-01/hostile.yaml",
+        f"id: EV-TC-01-HOSTILE\ncontrol: TC-01\nrequirement: review\ncollected: 2026-03-02\n"
+        f"covers: {{start: 2026-01-01, end: 2026-03-31}}\ncollector: {hostile}\nnote: {with_break}\n"
+        f"files:\n  - path: {_yaml(name)}\n    sha256: {hashlib.sha256(data).hexdigest()}\n"
+        f"  - path: {_yaml('missing ' + HOSTILE_TEXT)}\n    sha256: {'a' * 64}\n",
+    )
+    return name
+
+
+class _Elements(HTMLParser):
+    """Every element of a page with its attributes, and the text of each script."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):  # noqa: ARG002 - HTMLParser's signature
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+        else:
+            self.text.append(data)
+
+
+def _injected(page: Path) -> list[str]:
+    parsed = _Elements()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    found = []
+    for tag, attrs in parsed.elements:
+        if tag in {"iframe", "object", "embed", "base", "svg"} and "alert" in str(attrs):
+            found.append(f"<{tag}>")
+        if tag == "script" and "alert" in (attrs.get("src") or ""):
+            found.append("<script src>")
+        if tag == "img" and attrs.get("src") == "x":
+            found.append("<img src=x>")
+        for name, value in attrs.items():
+            if name.startswith("on"):
+                found.append(f"{tag} {name}")
+            target = "".join((value or "").split()).lower()
+            if name in {"href", "src", "action", "formaction", "xlink:href", "data"} and target.startswith(
+                ("javascript:", "data:", "vbscript:")
+            ):
+                found.append(f"{tag} {name}={value}")
+    found += [f"script: {text[:40]}" for text in parsed.scripts if "alert" in text]
+    return found
+
+
+def _visible_text(page: Path) -> str:
+    parsed = _Elements()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    return " ".join(" ".join(parsed.text).split())
+
+
+def test_hostile_values_in_every_field_reach_no_page_as_markup(program_dir: ProgramDir) -> None:
+    name = _hostile_program(program_dir)
+    root = program_dir.root
+    commit_all(root, "Start <script>alert('c')</script> [x](javascript:alert(10)) | y", "2026-01-05")
+    program_dir.replace("controls/TC-02.md", "The IT Manager reviews access.", "Reviewed.")
+    commit_all(
+        root,
+        '"><img src=x onerror=alert(11)> {: onclick=alert(12) }',
+        "2026-02-01",
+        'Mallory " onmouseover="alert(13) [m](javascript:alert(14))',
+        trailers='Approved-by: Eve " onmouseover="alert(15) <e@example.com>',
+    )
+    with_site(program_dir)
+    result = mkdocs(root)
+    assert result.returncode == 0, result.stderr
+    pages = sorted((root / "site").rglob("*.html"))
+    assert len(pages) > 20
+    assert {str(page.relative_to(root / "site")): _injected(page) for page in pages if _injected(page)} == {}
+    shown = {
+        "policies/POL-ISP": HOSTILE_TEXT,
+        "policies": HOSTILE_TEXT,
+        "controls/TC-01": HOSTILE_TEXT,
+        "controls": HOSTILE_TEXT,
+        "evidence/2026-03": name,
+        "changes": "Start <script>alert('c')</script> [x](javascript:alert(10)) | y",
+        "criteria": HOSTILE_TEXT,
+        ".": HOSTILE_TEXT,
+        "findings": name,
+    }
+    for page, text in shown.items():
+        assert text in _visible_text(root / "site" / page / "index.html"), page
+    changes = _visible_text(root / "site" / "changes" / "index.html")
+    assert 'Mallory " onmouseover="alert(13) [m](javascript:alert(14))' in changes
+    assert '"><img src=x onerror=alert(11)> {: onclick=alert(12) }' in changes

@@ -30,6 +30,8 @@ TOP_KEYS = {
     "gaps",
     "missing_windows",
     "stale",
+    "evidence_checks",
+    "not_counted",
     "controls",
 }
 
@@ -70,7 +72,7 @@ def test_status_json_has_the_documented_shape() -> None:
     assert set(report["score"]) == {"value", "ready", "total", "formula"}
     assert report["score"]["total"] == 61
     assert report["score"]["value"] == round(100 * report["score"]["ready"] / 61, 1)
-    assert set(report["summary"]) == {"criteria", "controls", "windows", "stale", "gaps"}
+    assert set(report["summary"]) == {"criteria", "controls", "windows", "stale", "gaps", "not_counted"}
     assert set(report["summary"]["criteria"]) == {"in_scope", "ready", "not_ready", "uncovered", "excluded"}
     assert set(report["summary"]["controls"]) == {"in_scope", "designed", "operating", "ready", "out_of_scope"}
     assert set(report["summary"]["windows"]) == {"expected", "satisfied", "missing", "due", "open", "upcoming"}
@@ -96,6 +98,7 @@ def test_status_json_has_the_documented_shape() -> None:
         "start",
         "end",
         "due",
+        "not_counted",
     }
     control = report["controls"][0]
     assert set(control) == {
@@ -116,7 +119,7 @@ def test_status_json_has_the_documented_shape() -> None:
     assert set(control["design"]) == {"policy_approved", "owner_set", "requirement_defined", "has_evidence"}
     requirement = control["requirements"][0]
     assert set(requirement) == {"id", "frequency", "records", "newest", "fresh_until", "stale", "windows"}
-    assert set(requirement["windows"][0]) == {"first", "last", "count", "start", "end", "due", "state", "records"}
+    assert set(requirement["windows"][0]) == {"first", "last", "count", "start", "end", "due", "state", "records", "not_counted"}
     assert report["summary"]["gaps"] == len(report["gaps"])
     assert report["summary"]["windows"]["missing"] == sum(m["count"] for m in report["missing_windows"])
     windows = [w for c in report["controls"] for r in c["requirements"] for w in r["windows"]]

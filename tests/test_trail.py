@@ -14,7 +14,7 @@ from soc2kit import __version__
 from soc2kit.errors import UsageError
 from soc2kit.history import iter_commits
 from soc2kit.trail import CSV_COLUMNS, _Entities, _files, _record, _record_line, export_trail
-from tests.conftest import run_cli
+from tests.conftest import CONFIG, run_cli
 from tests.gitrepo import BOB, CAROL, GitRepo, program_repo
 
 POLICY = "policies/information-security.md"
@@ -234,6 +234,7 @@ def test_outside_git_or_without_commits_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="not inside a Git repository"):
         export_trail(plain, io.BytesIO())
     empty = GitRepo.create(tmp_path / "empty")
+    (empty.root / "soc2kit.yml").write_text(CONFIG, encoding="utf-8")
     result = run_cli("trail", "export", "--root", str(empty.root))
     assert result.returncode == 2
     assert "no commits" in result.stderr
@@ -282,3 +283,44 @@ def test_since_and_until_are_days_in_the_audit_time_zone(tmp_path):
     assert lines[0]["timezone"] == "America/New_York"
     assert [line["subject"] for line in lines[1:]] == ["Late on Jan 31 in New York"]
     assert _jsonl(_export(repo, since=date(2026, 2, 1)))[1:] == []
+
+
+def test_commit_text_and_file_names_that_spell_separators_keep_every_commit_and_entity(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    made = {}
+    for number, hostile in enumerate(("\x1e\x1fsoc2kit\x1f", "\x1esoc2kit", "\x1f", "R100\nM")):
+        repo.write(f"evidence/TC-05/{number}.txt", f"{number}\n")
+        subject = f"Evidence {number} {hostile}".replace("\n", " ")
+        author = f"Eve {hostile} Ng".replace("\n", " ")
+        made[repo.commit(subject, author=(author, "eve@example.com"), body=hostile)] = (subject, author)
+    # A record whose name holds a newline is read on its own, so the records after it keep their own ids.
+    for name, record_id in (("a\nb.yaml", "EV-NEWLINE"), ("z.yaml", "EV-AFTER")):
+        repo.write(
+            f"evidence/TC-05/{name}",
+            f"id: {record_id}\ncontrol: TC-05\nrequirement: review\ncollected: 2026-02-01\ncollector: bob@example.com\nfiles: []\n",
+        )
+    repo.commit("Records with awkward names")
+    lines = _jsonl(_export(repo))[1:]
+    assert len(lines) == len(made) + 2
+    for line in lines:
+        if line["commit"] in made:
+            assert (line["subject"], line["author"]["name"]) == made.pop(line["commit"])
+    assert made == {}
+    awkward = lines[0]["files"]
+    assert [(f["path"], f["entity"]) for f in awkward] == [
+        ("evidence/TC-05/a\nb.yaml", "EV-NEWLINE"),
+        ("evidence/TC-05/z.yaml", "EV-AFTER"),
+    ]
+
+
+def test_markdown_rows_keep_their_cells_whatever_the_commit_text(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.write("evidence/TC-05/a | b <i>.txt", "x\n")
+    repo.commit("Subject | with <script>alert(1)</script> and `ticks` [l](javascript:alert(2))", author=("Eve | Ng", "e@x.org"))
+    table = [line for line in _export(repo, output_format="md").decode("utf-8").splitlines() if line.startswith("| ")]
+    assert all(line.count("|") == 11 for line in table)  # ten cells in every row: no value adds one
+    hostile = table[2]
+    assert "a &#124; b &#60;i&#62;.txt" in hostile
+    assert "Eve &#124; Ng" in hostile
+    assert "<script>" not in hostile
+    assert "](javascript:" not in hostile

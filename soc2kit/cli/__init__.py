@@ -21,6 +21,13 @@ class _Group(click.Group):
         """Turn every soc2kit error into one `soc2kit: error: ...` line with exit 2, never a traceback."""
         from soc2kit.errors import Soc2kitError
 
+        arguments = kwargs.get("args", args[0] if args else None)
+        # A real command line cannot carry a NUL byte, but an in-process caller can, and every path
+        # operation raises ValueError on one: refuse it before any option is converted.
+        for argument in arguments or ():
+            if isinstance(argument, str) and "\0" in argument:
+                click.echo(f"soc2kit: error: the argument {argument!r} contains a NUL byte", err=True)
+                sys.exit(EXIT_USAGE)
         try:
             kwargs["standalone_mode"] = False
             return super().main(*args, **kwargs)

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import EXIT_FINDINGS, EXIT_OK, diagnostics_output, report_diagnostics
+from soc2kit.cli.options import EXIT_FINDINGS, EXIT_OK, diagnostics_output, program_argument, report_diagnostics
 
 
 @click.command()
-@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@program_argument
 @diagnostics_output
-@click.option("--no-cache", is_flag=True, help="Read every file again instead of reusing .soc2kit-cache/.")
+@click.option("--no-cache", is_flag=True, help="Read every file again; neither read nor write the user cache folder.")
 def check(path: Path, output_format: str, output: Path | None, no_cache: bool) -> None:
-    """Check the program in PATH: every problem in one run, exit 1 on any error."""
+    """Check the program in PATH (default: the nearest folder upwards holding soc2kit.yml): every
+    problem in one run, exit 1 on any error."""
     from soc2kit.program import load_program
 
     program = load_program(path, use_cache=not no_cache)
@@ -24,6 +25,7 @@ def check(path: Path, output_format: str, output: Path | None, no_cache: bool) -
         documents=len(program.documents),
         output_format=output_format,
         output=output,
+        root=program.root,
         usable=program.config_ok,
     )
 

@@ -88,9 +88,18 @@ def verify(root: Path, no_cache: bool, no_history: bool, output_format: str, out
 
         history = load_history(program.root)
         if not history.available:
-            click.echo(f"soc2kit: note: {history.note} The history checks (SK406-SK408) did not run.", err=True)
+            click.echo(f"soc2kit: note: {history.note} The history checks (SK406-SK408, SK410) did not run.", err=True)
         elif history.note:
             click.echo(f"soc2kit: warning: {history.note}", err=True)
     found = apply_severities(verify_evidence(program, history), program.config.rules)
     documents = sum(1 for doc in program.documents.values() if doc.kind == "evidence")
-    report_diagnostics(found, documents=documents, output_format=output_format, output=output, usable=program.config_ok)
+    report_diagnostics(
+        found,
+        documents=documents,
+        output_format=output_format,
+        output=output,
+        root=program.root,
+        usable=program.config_ok,
+        unit="evidence record",
+        nothing_examined=f"the program in {program.root} has no evidence records under evidence/",
+    )

@@ -20,14 +20,25 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("text", "json", "github", "sarif")
 
 
+def _program_root(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
+    from soc2kit.layout import find_program_root
+
+    return find_program_root(value, explicit=value is not None)
+
+
 root_option = click.option(
     "--root",
-    default=".",
-    show_default=True,
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="The program folder (holding soc2kit.yml).",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    callback=_program_root,
+    help="The program folder (holding soc2kit.yml). Default: the nearest folder upwards holding soc2kit.yml, up to the Git root.",
 )
-"""`--root DIR`, for every command that takes the program folder as an option."""
+"""`--root DIR`, for every command that takes the program folder as an option; the command gets the found folder."""
+
+program_argument = click.argument(
+    "path", required=False, type=click.Path(file_okay=False, path_type=Path), callback=_program_root
+)
+"""`[PATH]`, for the commands that take the program folder as an argument (check, status); found as `--root` is."""
 
 
 def use_color(output: Path | None) -> bool:
@@ -80,20 +91,25 @@ def report_diagnostics(
     documents: int,
     output_format: str,
     output: Path | None,
+    root: Path,
     usable: bool = True,
     unit: str = "document",
+    nothing_examined: str = "",
 ) -> None:
-    """Print (or write) the report, then exit: 0 clean, 1 any error finding, 2 when the input was unusable."""
+    """Print (or write) the report, then exit: 0 clean, 1 any error finding, 2 when the input was unusable.
+
+    Paths are relative to the program `root` in text and json, and to the Git root in github and
+    sarif, where GitHub places them. `nothing_examined` says why, when `documents` is 0."""
     from soc2kit import diagnostics as fmt
 
     command = click.get_current_context().command_path
-    summary = fmt.Summary.of(found, documents=documents, command=command, unit=unit)
+    summary = fmt.Summary.of(found, documents=documents, command=command, unit=unit, nothing_examined=nothing_examined)
     if output_format == "json":
         report = fmt.format_json(found, summary, version=__version__)
     elif output_format == "github":
-        report = fmt.format_github(found, summary)
+        report = fmt.format_github(found, summary, path_prefix=repository_prefix(root))
     elif output_format == "sarif":
-        report = fmt.format_sarif(found, version=__version__)
+        report = fmt.format_sarif(found, version=__version__, path_prefix=repository_prefix(root))
     else:
         report = fmt.format_text(found, summary, color=use_color(output))
     emit(report, output)
@@ -102,6 +118,25 @@ def report_diagnostics(
     if not usable:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_FINDINGS if summary.errors else EXIT_OK)
+
+
+def repository_prefix(root: Path) -> str:
+    """Where the program folder is inside its Git repository: "" at the Git root or outside Git, else "sub/dir/"."""
+    from soc2kit.layout import git_root
+
+    top = git_root(root)
+    if top is None:
+        return ""
+    inside = root.resolve().relative_to(top).as_posix()
+    return "" if inside == "." else f"{inside}/"
+
+
+def shown(path: Path) -> str:
+    """A path the user can open from where they are: relative to the current folder."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows): no relative path exists
+        return str(path)
 
 
 def emit(text: str, output: Path | None) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import csv, iso_date, root_option
+from soc2kit.cli.options import csv, iso_date, root_option, shown
 
 
 @click.command()
@@ -65,7 +65,12 @@ def init(
         click.echo(
             f"Left out {len(result.dropped_policies)} policies no kept control implements: {', '.join(result.dropped_policies)}"
         )
-    if result.commit:
+    if result.commit and result.repository is not None and result.repository != result.root:
+        click.echo(
+            f"Committed the program's files to the enclosing Git repository {result.repository}: {result.commit[:12]}"
+            " (nothing else it had staged was committed)"
+        )
+    elif result.commit:
         click.echo(f"First commit: {result.commit[:12]}")
     click.echo("Next: review and approve the policies, then run `soc2kit check`.")
 
@@ -86,7 +91,7 @@ def new_policy_command(title: str, policy_id: str | None, owner: str, approver: 
     from soc2kit.scaffold import NewPolicy, new_policy
 
     path = new_policy(root, NewPolicy(title=title, owner=owner, approver=approver, policy_id=policy_id), today=date.today())
-    click.echo(f"Created {path}")
+    click.echo(f"Created {shown(path)}")
 
 
 @new.command("control")
@@ -123,7 +128,7 @@ def new_control_command(
         kind=kind,
         automation=automation,
     )
-    click.echo(f"Created {new_control(root, spec)}")
+    click.echo(f"Created {shown(new_control(root, spec))}")
 
 
 @new.command("evidence")
@@ -137,4 +142,4 @@ def new_evidence_command(control: str, requirement: str | None, collected: date 
     from soc2kit.scaffold import new_evidence
 
     path = new_evidence(root, control, requirement=requirement, collected=collected or date.today(), collector=collector)
-    click.echo(f"Created {path}")
+    click.echo(f"Created {shown(path)}")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import EXIT_USAGE, emit, iso_date, period, use_color
+from soc2kit.cli.options import EXIT_USAGE, emit, iso_date, period, program_argument, use_color
 
 STATUS_FORMATS = ("table", "json", "md")
 
 
 @click.command()
-@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@program_argument
 @click.option("--as-of", callback=iso_date, help="Type I view: readiness as of this date.")
 @click.option("--period", callback=period, metavar="START..END", help="Type II view: readiness over this period.")
 @click.option(
@@ -35,7 +35,7 @@ STATUS_FORMATS = ("table", "json", "md")
 @click.option("--population", "population_of", metavar="CONTROL", help="List every item of CONTROL's population in the period.")
 @click.option("--sample", "sample_size", type=int, help="With --population: draw a reproducible sample of N items.")
 @click.option("--seed", help="With --sample: the seed (any text); the same seed gives the same sample.")
-@click.option("--no-cache", is_flag=True, help="Read every file again instead of reusing .soc2kit-cache/.")
+@click.option("--no-cache", is_flag=True, help="Read every file again; neither read nor write the user cache folder.")
 def status(
     path: Path,
     as_of: date | None,
@@ -48,7 +48,8 @@ def status(
     seed: str | None,
     no_cache: bool,
 ) -> None:
-    """Readiness of the program in PATH: score, bars per category and series, gaps, missing and stale evidence.
+    """Readiness of the program in PATH (default: found upwards, as for check): score, bars per
+    category and series, gaps, missing and stale evidence.
 
     Type I (as of a date) or Type II (over a period), as soc2kit.yml says unless --as-of or --period
     is given. Exit 0 with the report, 2 on a usage error or an unusable soc2kit.yml.
@@ -89,7 +90,17 @@ def status(
             sampled = sample(found.items, sample_size, seed or "") if sample_size is not None else None
             text = population_text(found, sampled, seed, output_format)
         else:
-            readiness = assess(program, view, progress=lambda done, total: report("Assessing controls", done, total))
+            history = None
+            if program.evidence:  # a record counts only when Git shows it unchanged and not back-dated
+                from soc2kit.history import load_history
+
+                report("Reading the Git history of the evidence", None, None)
+                history = load_history(program.root)
+                if not history.available:
+                    click.echo(f"soc2kit: note: {history.note} Evidence was verified against its files only.", err=True)
+            readiness = assess(
+                program, view, history=history, progress=lambda done, total: report("Assessing controls", done, total)
+            )
             text = readiness_text(readiness, output_format, limit=limit, color=use_color(output))
     emit(text, output)
 

@@ -59,6 +59,12 @@ def export(
     where = f" to {output}" if output is not None else ""
     noun = "commit" if meta.commits == 1 else "commits"
     click.echo(f"trail: {meta.commits} {noun} at {meta.head[:12]}{where}; sha256 {meta.sha256}", err=True)
+    if meta.commits == 0:
+        between = f" from {since or 'the first commit'} to {until or meta.head[:12]}" if since or until else ""
+        click.echo(
+            f"trail: note: no commit{between} touched soc2kit.yml, policies/, controls/ or evidence/ of the program in {root}",
+            err=True,
+        )
 
 
 @click.group()
@@ -77,7 +83,16 @@ def changes_check(root: Path, branch: str | None, since: date | None, output_for
     from soc2kit.changes import check_changes
 
     report = check_changes(root, branch=branch, since=since)
-    report_diagnostics(report.diagnostics, documents=report.commits, output_format=output_format, output=output, unit="commit")
+    from_day = f" on or after {report.since}" if report.since else ""
+    report_diagnostics(
+        report.diagnostics,
+        documents=report.commits,
+        output_format=output_format,
+        output=output,
+        root=root,
+        unit="commit",
+        nothing_examined=f"no commit on {report.branch}{from_day} changed policies/ or controls/ of the program in {root}",
+    )
 
 
 @click.command()
@@ -86,16 +101,42 @@ def changes_check(root: Path, branch: str | None, since: date | None, output_for
     "--period", required=True, callback=period, metavar="START..END", help="The audit period, like 2026-01-01..2026-06-30."
 )
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="The zip file to write.")
-def bundle(root: Path, period: tuple[date, date], output: Path) -> None:
-    """Build the auditor's zip for a period: trail, control matrix, evidence, policies at the period end,
-    and a MANIFEST of sha256 digests. Deterministic: two runs give identical bytes."""
-    from soc2kit.trail import build_bundle
+@click.option(
+    "--include-failed-evidence",
+    is_flag=True,
+    help="Write the zip even when evidence of the period fails verification; FINDINGS.json and bundle.json list each failure.",
+)
+def bundle(root: Path, period: tuple[date, date], output: Path, include_failed_evidence: bool) -> None:
+    """Build the auditor's zip for a period: trail to HEAD, control matrix, evidence, every policy version
+    in force, the program at the period end, and a MANIFEST of sha256 digests. Deterministic: two runs
+    give identical bytes. Exit 1, writing nothing, when evidence of the period fails verification."""
+    import sys
+
+    from soc2kit.bundle import build_bundle
+    from soc2kit.cli.options import EXIT_FINDINGS
 
     start, end = period
-    result = build_bundle(root, start, end, output)
+    result = build_bundle(root, start, end, output, include_failed_evidence=include_failed_evidence)
+    level = "warning" if result.written else "error"
+    for failed in result.failed:
+        for finding in failed.findings:
+            where = f"{failed.record} ({failed.path}:{finding.line})"
+            click.echo(f"bundle: {level}: {where}: {finding.code} {finding.message}", err=True)
+    if not result.written:
+        count = len(result.failed)
+        click.echo(
+            f"bundle: no zip written: {count} evidence record{'s' if count != 1 else ''} of the period "
+            f"fail{'' if count != 1 else 's'} verification; fix {'them' if count != 1 else 'it'} "
+            "(`soc2kit evidence verify` says how), or pass --include-failed-evidence to hand "
+            f"{'them' if count != 1 else 'it'} over listed in FINDINGS.json",
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS)
     click.echo(f"bundle: {result.entries} entries written to {result.path}; sha256 {result.sha256}")
     for path in result.missing:
         click.echo(f"bundle: warning: evidence file {path} is not in the repository at HEAD", err=True)
+    for path in result.outside:
+        click.echo(f"bundle: warning: evidence path {path} leaves the repository and was left out", err=True)
 
 
 @click.command()

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
 
 
 def run_rules(program: Program) -> Iterator[Diagnostic]:
-    from soc2kit.rules import coverage, evidence, policies, readiness, references
+    from soc2kit.rules import adoption, coverage, evidence, line_endings, policies, readiness, references
 
-    # The content family (SK012, SK013) runs per document while reading; see soc2kit.reading.
-    for family in (references, coverage, policies, evidence, readiness):
+    # The content family (SK012-SK014) runs per document while reading; see soc2kit.reading.
+    for family in (references, coverage, policies, adoption, evidence, line_endings, readiness):
         yield from family.check(program)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.readiness import controls_in_scope
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -18,13 +19,13 @@ def check(program: Program) -> Iterator[Diagnostic]:
     if program.config_ok:
         yield from _uncovered(program)
         yield from _exclusions(program)
-    excluded = program.exclusions
+    assessed = controls_in_scope(program)
     for control in program.controls.values():
         doc = program.source("control", control.id)
         if not control.policies:
             yield diagnostic("SK204", doc.path, doc.line_of("id"), f"control {control.id} implements no policy")
         criteria = program.criteria_of(control)
-        if criteria and not any(program.in_scope(c) and c.id not in excluded for c in criteria):
+        if criteria and control.id not in assessed:
             yield diagnostic(
                 "SK205",
                 doc.path,

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from soc2kit import periods
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.layout import CONFIG_FILE
 from soc2kit.models import EvidenceRecord
-from soc2kit.program import CONFIG_FILE
 from soc2kit.readiness import ControlStatus, RequirementStatus, View, assess, runs, view_of
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.documents import Document
+from soc2kit.models import normalise_id
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -90,10 +91,10 @@ def _duplicate_ids(program: Program) -> Iterator[Diagnostic]:
     for doc in program.documents.values():
         if doc.entity_id is None or doc.kind == "config":
             continue
-        other = first_seen.setdefault((doc.kind, doc.entity_id.casefold()), doc)
+        other = first_seen.setdefault((doc.kind, normalise_id(doc.entity_id)), doc)
         if other is doc:
             continue
-        same = "the same ID" if other.entity_id == doc.entity_id else f"the same ID up to case ('{other.entity_id}')"
+        same = "the same ID" if other.entity_id == doc.entity_id else f"the same ID up to case, spaces or look-alike characters ({other.entity_id!r})"
         yield diagnostic(
             "SK101",
             doc.path,

@@ -19,7 +19,7 @@ class Soc2kitConfig(base.Config):  # type: ignore[no-untyped-call]  # mkdocs is 
     """Fix "today" (YYYY-MM-DD) for reproducible builds; default: today in the audit's time zone."""
 
     cache = c.Type(bool, default=True)
-    """Reuse `.soc2kit-cache/` in the program folder, as `soc2kit check` does."""
+    """Reuse the cache in the user cache folder (README: The cache), as `soc2kit check` does."""
 
     history = c.Type(bool, default=True)
     """Read Git history for revision tables and the Changes page (off: those sections say so)."""

@@ -1,30 +1,20 @@
 """Small builders for the Markdown and inline HTML the portal pages are made of.
 
-Every value from a program file goes through `text()` (Markdown) or `html()` (inside HTML), so a
-title with `|`, `*` or `<` cannot break a table or inject markup.
+Every value from a program file goes through `text()` (Markdown), `html()` (inside HTML), `code()`
+or `link()`'s target, all from `soc2kit.escaping`: a title with `|`, `*`, `<script>` or `" onmouseover=`
+shows as written and cannot break a table or add markup.
 """
 
 from __future__ import annotations
 
-import html as _html
-import re
 from collections.abc import Iterable, Sequence
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|#])")
+from soc2kit import escaping
 
-
-def text(value: object) -> str:
-    """`value` as literal Markdown text (one line; table-safe)."""
-    flat = " ".join(str(value).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
-
-
-def text_with_code(value: object) -> str:
-    """Like `text()`, but `code spans` in backticks stay code (for soc2kit's own hints and notes)."""
-    parts = " ".join(str(value).split()).split("`")
-    if len(parts) % 2 == 0:  # an unbalanced backtick: no code at all
-        return text(value)
-    return "`".join(part if i % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", part) for i, part in enumerate(parts))
+text = escaping.markdown
+text_with_code = escaping.markdown_with_code
+html = escaping.html
+code = escaping.code
 
 
 def hide_navigation() -> list[str]:
@@ -32,14 +22,9 @@ def hide_navigation() -> list[str]:
     return ["---", "hide:", "  - navigation", "---", ""]
 
 
-def html(value: object) -> str:
-    """`value` escaped for HTML."""
-    return _html.escape(str(value), quote=True)
-
-
 def link(label: str, target: str) -> str:
-    """A Markdown link; `label` is already Markdown (use `text()` on raw values)."""
-    return f"[{label}]({target})"
+    """A Markdown link; `label` is already Markdown (use `text()` on raw values), `target` is escaped here."""
+    return f"[{label}]({escaping.url(target)})"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]], *, empty: str = "") -> str:

@@ -1,5 +1,6 @@
 """The navigation of the portal, generated from its pages (used when mkdocs.yml has no `nav:`).
 
+Titles are HTML here: MkDocs themes print nav titles unescaped (a heading's title may hold markup).
 Sections become Material tabs. Controls are grouped by family and criteria by series, so with
 `navigation.prune` each page renders only its own group: the site stays fast with thousands of pages.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from soc2kit import escaping
 from soc2kit.site.portal import (
     CHANGES,
     CONTROLS,
@@ -35,21 +37,21 @@ def navigation(
         by_section[page.path.split("/", 1)[0] if "/" in page.path else page.path].append(page)
 
     def entries(section: str, index: str) -> list[NavItem]:
-        return [index, *({page.title: page.path} for page in by_section[section] if page.path != index)]
+        return [index, *({escaping.html(page.title): page.path} for page in by_section[section] if page.path != index)]
 
     controls: dict[str, list[NavItem]] = defaultdict(list)
     for page in by_section["controls"]:
         if page.path != CONTROLS:
-            controls[page.path.removeprefix("controls/").rsplit("-", 1)[0]].append({page.title: page.path})
+            controls[page.path.removeprefix("controls/").rsplit("-", 1)[0]].append({escaping.html(page.title): page.path})
     criteria: dict[str, list[NavItem]] = defaultdict(list)
     for page in by_section["criteria"]:
         if page.path != CRITERIA:
-            criteria[page.path.removeprefix("criteria/").split(".", 1)[0]].append({page.title: page.path})
+            criteria[page.path.removeprefix("criteria/").split(".", 1)[0]].append({escaping.html(page.title): page.path})
     nav: list[NavItem] = [
         {"Home": HOME},
         {"Policies": entries("policies", POLICIES)},
         {"Controls": [CONTROLS, *({family: items} for family, items in controls.items())]},
-        {"Criteria": [CRITERIA, *({(series or {}).get(sid, sid): items} for sid, items in criteria.items())]},
+        {"Criteria": [CRITERIA, *({escaping.html((series or {}).get(sid, sid)): items} for sid, items in criteria.items())]},
         {"Evidence": entries("evidence", EVIDENCE)},
         {"Changes": CHANGES},
         {f"Findings ({errors})" if errors else "Findings": FINDINGS},

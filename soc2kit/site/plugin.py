@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
+from soc2kit import escaping
 from soc2kit.errors import UsageError
 from soc2kit.periods import parse_date
 from soc2kit.site.config import Soc2kitConfig
@@ -35,6 +36,7 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
         self.portal: Any = None
         self.root: Path | None = None
         self._nav: list[Any] | None = None
+        self._titles: dict[str, str] = {}
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
@@ -72,6 +74,7 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
         from soc2kit.site.style import CSS, CSS_PATH
 
         pages = build_pages(self.portal)
+        self._titles = {page.path: page.title for page in pages}
         own_docs = [f.src_uri for f in files.documentation_pages()]
         clashes = sorted({p.path for p in pages} & set(own_docs))
         if clashes:
@@ -83,7 +86,9 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
         for page in pages:
             file = File.generated(config, page.path, content=page.markdown)
             if page.source is not None and self.root is not None:
-                file.edit_uri = posixpath.normpath(Path(os.path.relpath(self.root / page.source, docs_dir)).as_posix())
+                source = posixpath.normpath(Path(os.path.relpath(self.root / page.source, docs_dir)).as_posix())
+                # MkDocs and the theme put this into an href as it is: a file name is a URL path here.
+                file.edit_uri = escaping.url_path(source)
             else:
                 file.edit_uri = None
             files.append(file)
@@ -102,6 +107,12 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
 
         if not page.file.generated_by:
             markdown = self.portal.outside_links(page.file.src_uri, markdown, Path(config.docs_dir))
+        elif page.file.src_uri in self._titles:
+            from soc2kit import escaping
+
+            # Themes print a page's title as HTML (Material's <title> even unescapes it first, unless
+            # the title comes from meta): the title of a policy or control is text, so it goes in escaped.
+            page.meta["title"] = escaping.html(self._titles[page.file.src_uri])
         errors = len(self.portal.errors)
         if not errors or page.file.src_uri == FINDINGS:
             return markdown
@@ -111,6 +122,15 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
             f"    `soc2kit check` fails; the pages below may be incomplete. See [Findings]({link}).\n\n"
         )
         return banner + markdown
+
+    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:  # noqa: ARG002 - MkDocs passes hook arguments by name
+        if not self.config.enabled or self.portal is None or not page.file.generated_by:
+            return html
+        from soc2kit.site.sanitize import sanitize
+
+        # Generated pages carry policy and control bodies: Markdown from the repository, whose raw
+        # HTML must not run in a reader's browser.
+        return sanitize(html)
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any) -> LiveReloadServer | None:  # noqa: ARG002 - MkDocs passes hook arguments by name
         if not self.config.enabled or self.root is None:

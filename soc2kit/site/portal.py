@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from soc2kit import escaping
 from soc2kit.site import markdown as md
 
 HOME = "index.md"
@@ -175,7 +176,7 @@ class Portal:
                 new = self.file_url(program_path)
             if new is None:
                 return match.group(0)
-            return f"{match.group(1)}({new}{'#' + anchor if anchor else ''}{match.group(3) or ''})"
+            return f"{match.group(1)}({escaping.url(new + ('#' + anchor if anchor else ''))}{match.group(3) or ''})"
 
         return _LINK.sub(fix, markdown)
 
@@ -188,11 +189,11 @@ class Portal:
         """The file on the Git host (default branch), when `repo_url` is set."""
         if not self.repo_url:
             return None
-        return f"{self.repo_url}/blob/HEAD/{self.repo_path(program_path)}"
+        return f"{self.repo_url}/blob/HEAD/{escaping.url_path(self.repo_path(program_path))}"
 
     def file_link(self, program_path: str, label: str | None = None) -> str:
         url = self.file_url(program_path)
-        shown = label if label is not None else f"`{program_path}`"
+        shown = label if label is not None else md.code(program_path)
         return md.link(shown, url) if url else shown
 
     def pr_link(self, number: int | None) -> str:
@@ -201,7 +202,7 @@ class Portal:
         return md.link(f"#{number}", f"{self.repo_url}/pull/{number}") if self.repo_url else f"#{number}"
 
     def commit_link(self, sha: str) -> str:
-        short = f"`{sha[:8]}`"
+        short = md.code(sha[:8])
         return md.link(short, f"{self.repo_url}/commit/{sha}") if self.repo_url else short
 
 
@@ -241,8 +242,8 @@ def load_portal(
     )
     from soc2kit.readiness import assess
 
-    portal.readiness = assess(program)
     if not history:
+        portal.readiness = assess(program)
         portal.history_note = "Git history is off for this site (plugin option `history: false`)."
         return portal
     from soc2kit.history import load_history
@@ -251,4 +252,6 @@ def load_portal(
     portal.history_note = found.note
     if found.available:
         portal.history = found
+    # With history, as `soc2kit status` does: evidence changed after its commit or back-dated does not count.
+    portal.readiness = assess(program, history=found)
     return portal

@@ -12,7 +12,7 @@ STATUS_WORD = {"added": "added", "modified": "changed", "deleted": "deleted", "r
 
 def unavailable(portal: Portal) -> str:
     # Notes come from soc2kit itself and are Markdown (they quote commands in backticks).
-    return f"*{portal.history_note or 'Git history is not available.'}*"
+    return f"*{md.text_with_code(portal.history_note or 'Git history is not available.')}*"
 
 
 def approvals(commit: Any) -> str:
@@ -44,7 +44,7 @@ def table(portal: Portal, program_path: str) -> str:
         row.append(portal.commit_link(rev.sha))
         rows.append(row)
     headers = ["Date", "Author", "Pull request", "Summary", *(["Approved by"] if approved else []), "Commit"]
-    note = f'\n\n!!! warning "Shallow clone"\n\n    {portal.history_note}' if history.shallow else ""
+    note = f'\n\n!!! warning "Shallow clone"\n\n    {md.text_with_code(portal.history_note)}' if history.shallow else ""
     return (
         md.table(
             headers,

@@ -152,6 +152,15 @@ class Stale:
     due: date | None
 
 
+@dataclass(frozen=True, slots=True)
+class NotCounted:
+    """An evidence record that fails verification, so it satisfies no window (soc2kit.readiness.NotCounted)."""
+
+    record: str
+    control: str
+    reasons: tuple[str, ...]
+
+
 @dataclass
 class Overview:
     """What the dashboard shows."""
@@ -168,6 +177,8 @@ class Overview:
     windows: dict[str, int] | None = None
     """Type II: evidence windows of the period by state ('expected', 'satisfied', 'missing', ...)."""
     notes: list[str] = field(default_factory=list)
+    not_counted: list[NotCounted] = field(default_factory=list)
+    """Records that fail verification, as `soc2kit status` lists them."""
 
     @cached_property
     def windows_expected(self) -> int | None:
@@ -189,4 +200,5 @@ def overview(portal: Portal) -> Overview:
         stale=[Stale(s.control, s.requirement, s.newest, s.fresh_until) for s in readiness.stale()],
         windows=dict(summary["windows"]) if readiness.view.type == "type2" else None,
         notes=list(readiness.notes),
+        not_counted=[NotCounted(n.record, n.control, n.reasons) for n in readiness.not_counted],
     )

@@ -48,7 +48,7 @@ def page(portal: Portal) -> GeneratedPage:
         cards.append(md.metric(f"{len(in_period):,}", "In the audit period", name="changes-in-period"))
     parts += [md.cards(cards), ""]
     if history.shallow:
-        parts += ['!!! warning "Shallow clone"', "", f"    {portal.history_note}", ""]
+        parts += ['!!! warning "Shallow clone"', "", f"    {md.text_with_code(portal.history_note)}", ""]
     approved = any(commit.approvers for commit in shown)
     rows = []
     for commit in shown:
@@ -89,4 +89,4 @@ def _entity(portal: Portal, change: Any) -> str:
             return portal.control_link(CHANGES, doc.entity_id) + word
         if doc.kind == "evidence" and doc.entity_id in program.evidence:
             return f"evidence {md.text(doc.entity_id)} of {portal.control_link(CHANGES, program.evidence[doc.entity_id].control)}{word}"
-    return f"`{md.html(change.path)}`{word}"
+    return f"{md.code(change.path)}{word}"

@@ -123,7 +123,7 @@ def page(portal: Portal, control: Any) -> GeneratedPage:
         count = sum(1 for r in records if r.requirement == requirement.id)
         requirement_rows.append(
             (
-                f"`{requirement.id}`",
+                md.code(requirement.id),
                 md.text(requirement.description),
                 md.text(requirement.frequency or control.frequency),
                 str(count) if count else md.badge("none yet", "warn"),
@@ -165,11 +165,11 @@ def records_table(portal: Portal, from_page: str, records: list[Any], *, with_co
             else ""
         )
         files = ", ".join(md.text(f.path.rsplit("/", 1)[-1]) for f in record.files)
-        row = [portal.file_link(source, f"`{record.id}`")]
+        row = [portal.file_link(source, md.code(record.id))]
         if with_control:
             row.append(portal.control_link(from_page, record.control))
         row += [
-            f"`{record.requirement}`",
+            md.code(record.requirement),
             md.link(f'<span class="sk-nowrap">{record.collected}</span>', portal.rel(from_page, month_page(month))),
             covers,
             files,

@@ -148,6 +148,14 @@ def page(portal: Portal) -> GeneratedPage:
     parts.append(md.table(["Control", "Requirement", "Newest evidence", "Fresh until"], stale_rows, empty="*No stale evidence.*"))
     if len(view.stale) > portal.gaps_limit:
         parts += ["", f"{len(view.stale) - portal.gaps_limit} more stale requirements."]
+    parts += ["", "## Evidence not counted", "", "Records that fail verification satisfy no window.", ""]
+    rejected_rows = [
+        (md.text(n.record), portal.control_link(HOME, n.control), md.text("; ".join(n.reasons)))
+        for n in view.not_counted[: portal.gaps_limit]
+    ]
+    parts.append(md.table(["Record", "Control", "Why"], rejected_rows, empty="*Every record passes verification.*"))
+    if len(view.not_counted) > portal.gaps_limit:
+        parts += ["", f"{len(view.not_counted) - portal.gaps_limit} more records not counted."]
     if view.windows is not None:
         windows = view.windows
         states = ", ".join(f"{windows[state]} {state}" for state in ("missing", "due", "open", "upcoming") if windows[state])

@@ -98,8 +98,8 @@ def page(portal: Portal) -> GeneratedPage:
 
 def _file_link(portal: Portal, path: str, page: str | None) -> str:
     if page is not None:
-        return md.link(f"`{md.html(path)}`", portal.rel(FINDINGS, page))
-    return f"`{md.html(path)}`"
+        return md.link(md.code(path), portal.rel(FINDINGS, page))
+    return md.code(path)
 
 
 def _line_link(portal: Portal, path: str, line: int) -> str:

@@ -1,0 +1,493 @@
+"""The auditor's bundle: one deterministic zip for an audit period, built from Git objects.
+
+Public API
+    build_bundle(root, start, end, output, *, include_failed_evidence=False) -> BundleResult
+        The auditor's zip (see docs/bundle.md): the trail from the period start to HEAD (commits
+        after the period end listed in bundle.json), control-matrix.csv, the evidence records of the
+        period and their files (as committed at HEAD), every version of every policy in force during
+        the period, soc2kit.yml, policies and controls as they stood at the period end, FINDINGS.json
+        (the records that fail verification), bundle.json and MANIFEST.sha256 (`sha256sum -c`
+        format) over every other entry. Written atomically.
+
+        When evidence of the period fails verification (`soc2kit.evidence.evidence_flaws`: a file
+        missing, changed or outside the repository, a record edited after its commit or back-dated;
+        or an evidence document that may belong to the period and is not a valid record), nothing is
+        written and `BundleResult.written` is False, unless `include_failed_evidence`.
+    BundleResult, FailedRecord
+Raises UsageError (exit 2) for: no Git repository, no commits, an inverted period, a period that
+ends before the first commit, an output that is a folder or in a missing folder. Nothing is
+written then.
+
+Nothing outside the program folder enters the zip: evidence paths are confined with
+`soc2kit.repo_paths.RepoPaths`, only regular files are opened, and every entry name is checked in
+one place (`_entry_name`) right before it is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from soc2kit import __version__
+from soc2kit.errors import UsageError
+from soc2kit.files import atomic_writer
+from soc2kit.history import read_blob
+from soc2kit.repo_paths import RepoPaths
+from soc2kit.trail import SHAPE_VERSION, _check_range, _context, export_trail
+
+if TYPE_CHECKING:
+    import zipfile
+
+    from soc2kit.diagnostics import Diagnostic
+    from soc2kit.history import History
+    from soc2kit.models import EvidenceRecord
+    from soc2kit.program import Program
+
+FINDINGS_FILE = "FINDINGS.json"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_POLICY_VERSIONS = "policy-versions"
+_NOT_POLICIES = {"README.md", "index.md"}
+
+
+@dataclass(frozen=True)
+class FailedRecord:
+    """An evidence record of the period that fails verification, and every reason why."""
+
+    record: str
+    path: str
+    control: str
+    findings: tuple[Diagnostic, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record": self.record,
+            "path": self.path,
+            "control": self.control,
+            "findings": [
+                {"code": d.code, "rule": d.rule.name, "line": d.line, "message": d.message, "hint": d.hint} for d in self.findings
+            ],
+        }
+
+
+@dataclass
+class BundleResult:
+    """What `build_bundle` did. `written` is False when failing evidence stopped it (see `failed`)."""
+
+    path: Path
+    written: bool
+    head: str
+    period_end_commit: str
+    sha256: str = ""
+    entries: int = 0
+    failed: list[FailedRecord] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """Evidence files of the period absent at HEAD (or not regular files)."""
+    outside: list[str] = field(default_factory=list)
+    """Evidence paths of the period that leave the repository, as the records give them; never read."""
+
+
+def _in_period(record: EvidenceRecord, start: date, end: date) -> bool:
+    if record.covers is not None:
+        return record.covers.start <= end and record.covers.end >= start
+    return start <= record.collected <= end
+
+
+def _read_regular(path: str) -> bytes | None:
+    """The bytes of the regular file at `path`, or None for anything else (missing, link, pipe,
+    device, folder). The pipe is never waited on: O_NONBLOCK, then fstat before reading."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+    except OSError:
+        regular = False
+    if not regular:
+        os.close(fd)
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+class _Files:
+    """Reads files of one program folder by repository path; nothing that resolves outside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.paths = RepoPaths(root)
+
+    def read(self, folder: str, path: str) -> tuple[str | None, bytes | None]:
+        """(the path's name inside the repository or None if it leaves it, its bytes or None)."""
+        lexical, real = self.paths.resolve(folder, path)
+        if lexical is None or real is None:
+            return None, None
+        return lexical, _read_regular(os.path.join(self.paths.root, real))
+
+
+def _entry_name(name: str) -> str:
+    """`name` when it is a safe zip entry name: relative, `/`-separated, no `.` or `..` part, no
+    backslash, drive letter or control character. The one check before anything is written."""
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or ":" in parts[0]
+        or any(part in {"", ".", ".."} for part in parts)
+        or any(ord(char) < 0x20 or ord(char) == 0x7F for char in name)
+    ):
+        raise UsageError(f"refusing to write the zip entry {name!r}: not a plain relative path; rename that file")
+    return name
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    import zipfile
+
+    info = zipfile.ZipInfo(_entry_name(name), date_time=_ZIP_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = (0o100644 & 0xFFFF) << 16
+    return info
+
+
+def _failed_records(program: Program, history: History, records: list[EvidenceRecord]) -> list[FailedRecord]:
+    """The records of `records` that fail verification, with the reasons (error-severity findings)."""
+    from soc2kit.evidence import evidence_flaws
+
+    flaws = evidence_flaws(program, history)
+    failed = []
+    for record in records:
+        found = tuple(flaw.finding for flaw in flaws.get(record.id, ()) if flaw.disqualifies)
+        if found:
+            path = program.source("evidence", record.id).path
+            failed.append(FailedRecord(record.id, path, record.control, tuple(sorted(found, key=lambda d: d.sort_key()))))
+    return failed
+
+
+def _unreadable_records(program: Program, start: date, end: date) -> list[FailedRecord]:
+    """Evidence documents that are not valid records (so not in the bundle) with error findings,
+    unless the dates they hold put them outside the period: dropping them silently would hide them."""
+    from soc2kit.rules.registry import RULES, Severity
+
+    errors: dict[str, list[Diagnostic]] = {}
+    for finding in program.diagnostics:
+        if RULES[finding.code].severity is Severity.ERROR:
+            errors.setdefault(finding.path, []).append(finding)
+    failed = []
+    for doc in sorted(program.documents.values(), key=lambda d: d.path):
+        if doc.kind != "evidence" or doc.entity_id in program.evidence or doc.path not in errors:
+            continue
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if not _may_fall_in(data, start, end):
+            continue
+        control = data.get("control")
+        found = tuple(sorted(errors[doc.path], key=lambda d: d.sort_key()))
+        failed.append(FailedRecord(doc.entity_id or doc.path, doc.path, control if isinstance(control, str) else "", found))
+    return failed
+
+
+def _may_fall_in(data: dict[str, Any], start: date, end: date) -> bool:
+    """Whether the raw `covers` or `collected` of an invalid record may overlap the period (True when unreadable)."""
+
+    def day(value: object) -> date | None:
+        try:
+            return value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            return None
+
+    covers = data.get("covers")
+    if isinstance(covers, dict):
+        first, last = day(covers.get("start")), day(covers.get("end"))
+        return first is None or last is None or (first <= end and last >= start)
+    collected = day(data.get("collected"))
+    return collected is None or start <= collected <= end
+
+
+def _control_matrix(end_program: Program, good: dict[str, list[str]], failed: dict[str, list[str]]) -> bytes:
+    buffer = io.StringIO()
+    table = csv.writer(buffer, lineterminator="\n")
+    table.writerow(
+        ("criterion", "criterion_title", "control", "control_title", "owner", "frequency", "evidence_in_period", "note")
+    )
+    exclusions = end_program.exclusions
+    for criterion in end_program.catalog.criteria:
+        if not end_program.in_scope(criterion):
+            continue
+        if criterion.id in exclusions:
+            table.writerow((criterion.id, criterion.title, "", "", "", "", "", f"excluded: {exclusions[criterion.id]}"))
+            continue
+        controls = end_program.controls_of(criterion)
+        if not controls:
+            table.writerow((criterion.id, criterion.title, "", "", "", "", "", "no control"))
+        for control in sorted(controls, key=lambda c: c.id):
+            found = good.get(control.id, [])
+            notes = [] if found else ["no evidence in the period"]
+            if failed.get(control.id):
+                notes.append(f"failed verification (see {FINDINGS_FILE}): {'; '.join(failed[control.id])}")
+            table.writerow(
+                (
+                    criterion.id,
+                    criterion.title,
+                    control.id,
+                    control.title,
+                    control.owner,
+                    control.frequency,
+                    "; ".join(found),
+                    "; ".join(notes),
+                )
+            )
+    return buffer.getvalue().encode("utf-8")
+
+
+@dataclass
+class _PolicyVersion:
+    path: str
+    commit: str
+    since: datetime
+    until: datetime | None = None
+
+    def entry(self, tz: ZoneInfo) -> str:
+        stem = self.path.removesuffix(".md")
+        return f"{_POLICY_VERSIONS}/{stem}/{self.since.astimezone(tz).date().isoformat()}-{self.commit[:12]}.md"
+
+
+def _is_policy(path: str) -> bool:
+    name = path.rpartition("/")[2]
+    return path.startswith("policies/") and name.endswith(".md") and name not in _NOT_POLICIES and not name.startswith((".", "_"))
+
+
+def _policy_versions(history: History, start: date, end: date, tz: ZoneInfo) -> list[_PolicyVersion]:
+    """Every version of every policy file in force at some time during the period, oldest first.
+
+    Replays HEAD's first-parent history (as `evidence verify` reads it): each commit that adds,
+    changes or renames a policy starts a version and ends the one it replaces. A version counts
+    when it started on or before the end day and was not replaced before the start day."""
+    current: dict[str, _PolicyVersion] = {}
+    versions: list[_PolicyVersion] = []
+    for commit in reversed(history.commits):
+        when = commit.committer_date
+        for change in commit.changes:
+            replaced = (change.path, change.old_path) if change.status == "renamed" else (change.path,)
+            for gone in replaced:
+                if gone is not None and gone in current:
+                    current.pop(gone).until = when
+            if change.status != "deleted" and _is_policy(change.path):
+                version = current[change.path] = _PolicyVersion(change.path, commit.sha, when)
+                versions.append(version)
+    return [
+        v
+        for v in versions
+        if v.since.astimezone(tz).date() <= end and (v.until is None or v.until.astimezone(tz).date() >= start)
+    ]
+
+
+def _policy_entries(
+    root: Path, prefix: str, versions: list[_PolicyVersion], tz: ZoneInfo
+) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
+    """The bytes of each version (one `git cat-file --batch` for all) and their index for bundle.json."""
+    import git
+
+    runner = git.Git(str(root))
+    entries: dict[str, bytes] = {}
+    index: list[dict[str, Any]] = []
+    try:
+        for version in versions:
+            data = read_blob(runner, f"{version.commit}:{prefix}{version.path}")
+            if data is None:
+                continue
+            name = version.entry(tz)
+            entries[name] = data
+            index.append(
+                {
+                    "path": version.path,
+                    "commit": version.commit,
+                    "in_force_from": version.since.isoformat(),
+                    "in_force_until": version.until.isoformat() if version.until else None,
+                    "entry": name,
+                }
+            )
+    finally:
+        runner.clear_cache()
+    index.sort(key=lambda item: (item["path"], item["in_force_from"], item["commit"]))
+    return entries, index
+
+
+def _after_period(trail: bytes, end: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """The commits of a jsonl trail made after the period end day: what changed once it closed."""
+    found = []
+    for line in trail.decode("utf-8").splitlines():
+        record = json.loads(line)
+        if record.get("record") != "commit":
+            continue
+        when = datetime.fromisoformat(record["committer"]["date"])
+        if when.astimezone(tz).date() > end:
+            found.append(
+                {
+                    "commit": record["commit"],
+                    "date": record["committer"]["date"],
+                    "subject": record["subject"],
+                    "files": [item["path"] for item in record["files"]],
+                }
+            )
+    return found
+
+
+def build_bundle(
+    root: str | Path, start: date, end: date, output: Path, *, include_failed_evidence: bool = False
+) -> BundleResult:
+    """Write the auditor's zip for the period `start`..`end` (see the module doc)."""
+    from soc2kit.digests import lfs_pointer_oid
+    from soc2kit.history import load_history
+    from soc2kit.revision import load_program_at
+
+    _check_range(start, end)
+    if output.is_dir():
+        raise UsageError("is a folder; give a file name like bundle.zip", path=output)
+    ctx = _context(root, "HEAD")
+    tz = ZoneInfo(ctx.timezone)
+    at_end = load_program_at(ctx.root, end, tz=tz)
+    head_program = load_program_at(ctx.root, ctx.head, tz=tz).program
+    history = load_history(ctx.root, rev=ctx.head)
+
+    records = sorted((r for r in head_program.evidence.values() if _in_period(r, start, end)), key=lambda r: r.id)
+    failed = sorted(
+        _failed_records(head_program, history, records) + _unreadable_records(head_program, start, end),
+        key=lambda f: (f.path, f.record),
+    )
+    if failed and not include_failed_evidence:
+        return BundleResult(path=output, written=False, head=ctx.head, period_end_commit=at_end.commit, failed=failed)
+
+    entries: dict[str, bytes] = {}
+    trail = io.BytesIO()
+    trail_meta = export_trail(ctx.root, trail, since=start, rev=ctx.head)
+    entries["trail.jsonl"] = trail.getvalue()
+
+    files = _Files(head_program.root)
+    failed_ids = {f.record for f in failed}
+    good: dict[str, list[str]] = {}
+    bad: dict[str, list[str]] = {}
+    missing: list[str] = []
+    outside: list[str] = []
+    lfs: list[str] = []
+    for record in records:
+        (bad if record.id in failed_ids else good).setdefault(record.control, []).append(record.id)
+        record_path, data = files.read("", head_program.source("evidence", record.id).path)
+        if record_path is not None and data is not None:
+            entries[record_path] = data
+        folder = head_program.source("evidence", record.id).path.rpartition("/")[0]
+        for item in record.files:
+            path, data = files.read(folder, item.path)
+            if path is None:
+                outside.append(item.path)
+            elif data is None:
+                missing.append(path)
+            else:
+                entries[path] = data
+                if lfs_pointer_oid(data) is not None:
+                    lfs.append(path)
+    entries["control-matrix.csv"] = _control_matrix(at_end.program, good, bad)
+    end_files = _Files(at_end.program.root)
+    for path in sorted(at_end.program.documents):
+        if path == "soc2kit.yml" or path.split("/", 1)[0] in {"policies", "controls"}:
+            name, data = end_files.read("", path)
+            if name is not None and data is not None:
+                entries[f"period-end/{name}"] = data
+    policy_entries, policy_index = _policy_entries(ctx.root, ctx.prefix, _policy_versions(history, start, end, tz), tz)
+    entries.update(policy_entries)
+    findings = [f.to_dict() for f in failed]
+    entries[FINDINGS_FILE] = (json.dumps({"version": SHAPE_VERSION, "failed_evidence": findings}, indent=2) + "\n").encode()
+    meta = {
+        "version": SHAPE_VERSION,
+        "soc2kit": __version__,
+        "head": ctx.head,
+        "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": ctx.timezone},
+        "period_end_commit": at_end.commit,
+        "period_end_commit_date": at_end.date.isoformat(),
+        "trail": {
+            "since": start.isoformat(),
+            "until": "HEAD",
+            "commits": trail_meta.commits,
+            "sha256": trail_meta.sha256,
+            "after_period_commits": _after_period(entries["trail.jsonl"], end, tz),
+        },
+        "evidence_records": len(records),
+        "failed_evidence": findings,
+        "include_failed_evidence": include_failed_evidence,
+        "missing_evidence_files": sorted(set(missing)),
+        "evidence_paths_outside_repository": sorted(set(outside)),
+        "lfs_pointer_files": sorted(set(lfs)),
+        "policy_versions": policy_index,
+    }
+    entries["bundle.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    entries["README.md"] = _readme(meta).encode("utf-8")
+    manifest = "".join(f"{hashlib.sha256(entries[name]).hexdigest()}  {name}\n" for name in sorted(entries))
+    entries["MANIFEST.sha256"] = manifest.encode("utf-8")
+    return BundleResult(
+        path=output,
+        written=True,
+        head=ctx.head,
+        period_end_commit=at_end.commit,
+        sha256=_write_zip(output, entries),
+        entries=len(entries),
+        failed=failed,
+        missing=sorted(set(missing)),
+        outside=sorted(set(outside)),
+    )
+
+
+def _write_zip(output: Path, entries: dict[str, bytes]) -> str:
+    """Write `entries` sorted by name, deterministically and atomically; the zip's sha256."""
+    import zipfile
+
+    with atomic_writer(output) as handle, zipfile.ZipFile(handle, "w") as archive:
+        for name in sorted(entries):
+            archive.writestr(_zip_info(name), entries[name], compresslevel=6)
+    digest = hashlib.sha256()
+    with output.open("rb") as written:
+        for chunk in iter(lambda: written.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _readme(meta: dict[str, Any]) -> str:
+    period = meta["period"]
+    failed = meta["failed_evidence"]
+    warning = (
+        f"**{len(failed)} evidence record{'s' if len(failed) != 1 else ''} of the period failed verification** and "
+        f"{'are' if len(failed) != 1 else 'is'} included only because the bundle was built with "
+        f"`--include-failed-evidence`: see `{FINDINGS_FILE}`.\n\n"
+        if failed
+        else ""
+    )
+    after = len(meta["trail"]["after_period_commits"])
+    return (
+        f"# SOC 2 audit bundle, {period['start']} to {period['end']}\n\n"
+        f"Built by soc2kit {meta['soc2kit']} from commit {meta['head']}.\n\n"
+        f"{warning}"
+        "- `MANIFEST.sha256`: the sha256 of every other entry; check with `sha256sum -c MANIFEST.sha256`.\n"
+        "- `bundle.json`: what this bundle was built from (commits, period, counts, policy versions).\n"
+        f"- `{FINDINGS_FILE}`: every evidence record of the period that fails verification, and why.\n"
+        "- `trail.jsonl`: every commit from the period start to the commit the bundle was built from that\n"
+        "  touched the program, with author, committer, pull request, approvals, signature status and each\n"
+        f"  file's change. {after} of them came after the period end: `bundle.json` lists them under\n"
+        "  `trail.after_period_commits`.\n"
+        "- `control-matrix.csv`: each criterion in scope, its controls, their owners and frequencies, and\n"
+        "  the evidence records for the period that pass verification.\n"
+        "- `evidence/`: the evidence records of the period and the files they list, as committed at HEAD.\n"
+        "  Files stored with Git LFS are included as their pointer files (listed in `bundle.json`); the\n"
+        "  pointer's sha256 oid is the digest the record names.\n"
+        f"- `{_POLICY_VERSIONS}/`: every version of every policy in force during the period, named by the\n"
+        "  day and commit it took effect; `bundle.json` gives each one's dates under `policy_versions`.\n"
+        f"- `period-end/`: the policies and controls as they stood at the period end (commit\n"
+        f"  {meta['period_end_commit']}, {meta['period_end_commit_date']}).\n"
+    )

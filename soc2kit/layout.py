@@ -1,0 +1,144 @@
+"""Where a program is and what it holds: the config file's name, the program's folders and the kind
+of document each holds, and finding the program folder from wherever a command runs.
+
+    find_program_root(start=None, *, explicit) -> Path
+        explicit: `start` itself, which must hold soc2kit.yml.
+        otherwise: the nearest folder holding soc2kit.yml, from `start` (default: the current
+        folder) upwards. The search stops at the Git root (the nearest folder holding `.git`) and
+        never looks above it: a soc2kit.yml outside the repository is not this repository's
+        program. Outside any Git repository it stops at the home folder when the search starts
+        below it, else at the filesystem root.
+        Raises ProgramNotFoundError (a ConfigError: the CLI prints one line, exit 2).
+    git_root(start) -> Path | None: the nearest folder from `start` upwards holding `.git`.
+
+This module imports nothing of soc2kit but its errors, so every other module can use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from soc2kit.errors import ConfigError
+
+CONFIG_FILE = "soc2kit.yml"
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramFolder:
+    """A top-level folder of a program and the documents it holds."""
+
+    name: str
+    kind: str
+    suffixes: tuple[str, ...]
+    markdown: bool
+    """Markdown with YAML front-matter (policies, controls), or plain YAML (evidence records)."""
+
+
+FOLDERS = (
+    ProgramFolder("policies", "policy", (".md",), markdown=True),
+    ProgramFolder("controls", "control", (".md",), markdown=True),
+    ProgramFolder("evidence", "evidence", (".yaml", ".yml"), markdown=False),
+)
+SKIPPED_NAMES = frozenset({"README.md", "index.md"})
+"""Names that are never program documents (folder guides), nor are names starting with `.` or `_`."""
+
+
+class ProgramNotFoundError(ConfigError):
+    """No soc2kit.yml where the program was looked for. `start` is where the search began (or the
+    folder given), `stop` the last folder it looked in, `explicit` whether the folder was given."""
+
+    def __init__(self, message: str, *, start: Path, stop: Path, explicit: bool) -> None:
+        self.start = start
+        self.stop = stop
+        self.explicit = explicit
+        super().__init__(message)
+
+
+def program_documents(root: Path) -> Iterator[tuple[str, ProgramFolder]]:
+    """(POSIX path relative to `root`, its folder) of every program document, sorted per folder."""
+    for folder in FOLDERS:
+        top = root / folder.name
+        if not top.is_dir():
+            continue
+        for relpath in sorted(_walk(top, folder.name)):
+            name = relpath.rsplit("/", 1)[-1]
+            if name.endswith(folder.suffixes) and name not in SKIPPED_NAMES:
+                yield relpath, folder
+
+
+def _walk(folder: Path, prefix: str) -> Iterator[str]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith((".", "_")):
+                continue
+            relpath = f"{prefix}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False) and not entry.name.endswith((".md", ".yaml", ".yml")):
+                yield from _walk(Path(entry.path), relpath)
+            else:
+                yield relpath
+
+
+def find_program_root(start: str | os.PathLike[str] | None = None, *, explicit: bool) -> Path:
+    """The program folder (absolute, symbolic links resolved); see the module doc for the search."""
+    if explicit:
+        if start is None:
+            raise ValueError("an explicit program folder needs a path")
+        given = Path(start)
+        if not given.is_dir():
+            raise ConfigError("is not a folder" if given.exists() else "does not exist", path=given)
+        folder = given.resolve()
+        if not (folder / CONFIG_FILE).is_file():
+            raise ProgramNotFoundError(
+                f"no {CONFIG_FILE} in {folder}; run soc2kit init there, or give the folder that holds {CONFIG_FILE}",
+                start=folder,
+                stop=folder,
+                explicit=True,
+            )
+        return folder
+    origin = Path.cwd() if start is None else Path(start)
+    if not origin.is_dir():
+        raise ConfigError("is not a folder" if origin.exists() else "does not exist", path=origin)
+    origin = origin.resolve()
+    home = _home()
+    folder = origin
+    while True:
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+        if (folder / ".git").exists():
+            limit = "the Git root"
+            break
+        if folder == home:
+            limit = "your home folder"
+            break
+        if folder.parent == folder:
+            limit = "the filesystem root"
+            break
+        folder = folder.parent
+    raise ProgramNotFoundError(
+        f"no {CONFIG_FILE} in {origin} or any folder above it up to {limit}; run soc2kit init or pass --root",
+        start=origin,
+        stop=folder,
+        explicit=False,
+    )
+
+
+def git_root(start: str | os.PathLike[str]) -> Path | None:
+    """The nearest folder from `start` upwards that holds `.git` (a folder, or a file in a worktree
+    or submodule), or None outside any Git repository."""
+    folder = Path(start).resolve()
+    while True:
+        if (folder / ".git").exists():
+            return folder
+        if folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
+def _home() -> Path | None:
+    try:
+        return Path.home().resolve()
+    except (RuntimeError, KeyError, OSError):  # no HOME and no password entry: search to the filesystem root
+        return None
