@@ -373,7 +373,7 @@ class Document:
         return self._body
 
     def light(self) -> Document:
-        """A copy without data and body, cheap to pickle; it reloads them from disk when asked."""
+        """A copy without data and body, cheap to cache and to send to a worker; it reloads them from disk when asked."""
         return Document(
             self.path,
             self.kind,

@@ -11,7 +11,7 @@ import click
 
 if TYPE_CHECKING:
     from soc2kit.population import Item, Population
-    from soc2kit.readiness import Readiness, Tally
+    from soc2kit.readiness import Gap, MissingWindows, NotCounted, Readiness, StaleEvidence, Tally
 
 BAR_WIDTH = 20
 
@@ -88,53 +88,49 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
         out.extend(["", style("Excluded", bold=True)])
         out.extend(f"  {cid:<7} {title}: {reason or '(no reason given)'}" for cid, title, reason in r.exclusions)
 
-    out.extend(["", style(f"Gaps ({len(r.gaps)}), what blocks the audit most first", bold=True)])
-    shown = _limited(r.gaps, limit)
-    for number, gap in enumerate(shown, start=1):
+    def gap_lines(number: int, gap: Gap) -> list[str]:
         blocks = f"blocks {len(gap.blocks)}" if gap.blocks else "blocks 0"
         owner = gap.owner or "no owner"
-        out.append(f"  {number:>3}. {gap.kind} {style(gap.id, bold=True)} ({owner}; {blocks}) {gap.title}")
-        out.extend(f"         - {item}" for item in gap.missing)
-    if not r.gaps:
-        out.append("  none")
-    if more := _more(len(shown), len(r.gaps), "gaps"):
-        out.append(f"  {more}")
+        head = f"  {number:>3}. {gap.kind} {style(gap.id, bold=True)} ({owner}; {blocks}) {gap.title}"
+        return [head, *(f"         - {item}" for item in gap.missing)]
+
+    def missing_lines(_number: int, m: MissingWindows) -> list[str]:
+        requirement = m.requirement or "(evidence)"
+        head = f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {m.owner:<22} due {m.run.last.due}"
+        return [head, *(f"      {style(n.describe(), fg='red')}" for n in m.not_counted)]
+
+    def stale_lines(_number: int, s: StaleEvidence) -> list[str]:
+        requirement = s.requirement or "(evidence)"
+        return [
+            f"  {s.control:<10} {requirement:<28} {s.frequency:<10} newest {s.newest}, fresh until {s.fresh_until}  {s.owner}"
+        ]
+
+    def rejected_lines(_number: int, n: NotCounted) -> list[str]:
+        return [f"  {n.record:<28} {n.control:<10} {n.path}", *(f"      - {reason}" for reason in n.reasons)]
 
     missing = r.missing_windows()
-    count = sum(len(m.run.windows) for m in missing)
-    out.extend(["", style(f"Windows missing evidence ({count} in {len(missing)} runs)", bold=True)])
-    shown_missing = _limited(missing, limit)
-    for m in shown_missing:
-        requirement = m.requirement or "(evidence)"
-        out.append(f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {m.owner:<22} due {m.run.last.due}")
-        out.extend(f"      {style(n.describe(), fg='red')}" for n in m.not_counted)
-    if not missing:
-        out.append("  none")
-    if more := _more(len(shown_missing), len(missing), "windows"):
-        out.append(f"  {more}")
-
+    windows = sum(len(m.run.windows) for m in missing)
     stale = r.stale()
-    out.extend(["", style(f"Stale evidence ({len(stale)})", bold=True)])
-    shown_stale = _limited(stale, limit)
-    for s in shown_stale:
-        requirement = s.requirement or "(evidence)"
-        out.append(
-            f"  {s.control:<10} {requirement:<28} {s.frequency:<10} newest {s.newest}, fresh until {s.fresh_until}  {s.owner}"
-        )
-    if not stale:
-        out.append("  none")
-    if more := _more(len(shown_stale), len(stale), "stale requirements"):
-        out.append(f"  {more}")
-
-    out.extend(["", style(f"Evidence not counted ({len(r.not_counted)}), failing verification", bold=True)])
-    shown_rejected = _limited(r.not_counted, limit)
-    for n in shown_rejected:
-        out.append(f"  {n.record:<28} {n.control:<10} {n.path}")
-        out.extend(f"      - {reason}" for reason in n.reasons)
-    if not r.not_counted:
-        out.append("  none")
-    if more := _more(len(shown_rejected), len(r.not_counted), "records not counted"):
-        out.append(f"  {more}")
+    sections: list[tuple[str, list[Any], str, Callable[[int, Any], list[str]]]] = [
+        (f"Gaps ({len(r.gaps)}), what blocks the audit most first", r.gaps, "gaps", gap_lines),
+        (f"Windows missing evidence ({windows} in {len(missing)} runs)", missing, "windows", missing_lines),
+        (f"Stale evidence ({len(stale)})", stale, "stale requirements", stale_lines),
+        (
+            f"Evidence not counted ({len(r.not_counted)}), failing verification",
+            r.not_counted,
+            "records not counted",
+            rejected_lines,
+        ),
+    ]
+    for title, rows, noun, render in sections:
+        out.extend(["", style(title, bold=True)])
+        shown = _limited(rows, limit)
+        for number, row in enumerate(shown, start=1):
+            out.extend(render(number, row))
+        if not rows:
+            out.append("  none")
+        if more := _more(len(shown), len(rows), noun):
+            out.append(f"  {more}")
     return "\n".join(out) + "\n"
 
 
