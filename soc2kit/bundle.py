@@ -40,14 +40,15 @@ from zoneinfo import ZoneInfo
 from soc2kit import __version__
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
-from soc2kit.history import read_blob
+from soc2kit.git import Blobs, repo_info
 from soc2kit.repo_paths import RepoPaths
-from soc2kit.trail import SHAPE_VERSION, _check_range, _context, export_trail
+from soc2kit.trail import SHAPE_VERSION, _check_range, export_trail
 
 if TYPE_CHECKING:
     import zipfile
 
     from soc2kit.diagnostics import Diagnostic
+    from soc2kit.git import RepoInfo
     from soc2kit.history import History
     from soc2kit.models import EvidenceRecord
     from soc2kit.program import Program
@@ -177,7 +178,7 @@ def _failed_records(program: Program, history: History, records: list[EvidenceRe
 def _unreadable_records(program: Program, start: date, end: date) -> list[FailedRecord]:
     """Evidence documents that are not valid records (so not in the bundle) with error findings,
     unless the dates they hold put them outside the period: dropping them silently would hide them."""
-    from soc2kit.rules.registry import RULES, Severity
+    from soc2kit.registry import RULES, Severity
 
     errors: dict[str, list[Diagnostic]] = {}
     for finding in program.diagnostics:
@@ -292,32 +293,26 @@ def _policy_versions(history: History, start: date, end: date, tz: ZoneInfo) -> 
 
 
 def _policy_entries(
-    root: Path, prefix: str, versions: list[_PolicyVersion], tz: ZoneInfo
+    blobs: Blobs, prefix: str, versions: list[_PolicyVersion], tz: ZoneInfo
 ) -> tuple[dict[str, bytes], list[dict[str, Any]]]:
-    """The bytes of each version (one `git cat-file --batch` for all) and their index for bundle.json."""
-    import git
-
-    runner = git.Git(str(root))
+    """The bytes of each version (through the bundle's one `git cat-file --batch`) and their index for bundle.json."""
     entries: dict[str, bytes] = {}
     index: list[dict[str, Any]] = []
-    try:
-        for version in versions:
-            data = read_blob(runner, f"{version.commit}:{prefix}{version.path}")
-            if data is None:
-                continue
-            name = version.entry(tz)
-            entries[name] = data
-            index.append(
-                {
-                    "path": version.path,
-                    "commit": version.commit,
-                    "in_force_from": version.since.isoformat(),
-                    "in_force_until": version.until.isoformat() if version.until else None,
-                    "entry": name,
-                }
-            )
-    finally:
-        runner.clear_cache()
+    for version in versions:
+        data = blobs.read(f"{version.commit}:{prefix}{version.path}")
+        if data is None:
+            continue
+        name = version.entry(tz)
+        entries[name] = data
+        index.append(
+            {
+                "path": version.path,
+                "commit": version.commit,
+                "in_force_from": version.since.isoformat(),
+                "in_force_until": version.until.isoformat() if version.until else None,
+                "entry": name,
+            }
+        )
     index.sort(key=lambda item: (item["path"], item["in_force_from"], item["commit"]))
     return entries, index
 
@@ -345,19 +340,43 @@ def _after_period(trail: bytes, end: date, tz: ZoneInfo) -> list[dict[str, Any]]
 def build_bundle(
     root: str | Path, start: date, end: date, output: Path, *, include_failed_evidence: bool = False
 ) -> BundleResult:
-    """Write the auditor's zip for the period `start`..`end` (see the module doc)."""
-    from soc2kit.digests import lfs_pointer_oid
-    from soc2kit.history import load_history
-    from soc2kit.revision import load_program_at
+    """Write the auditor's zip for the period `start`..`end` (see the module doc).
 
+    Git is read a fixed number of times, whatever the size of the repository: the repository facts
+    once, the program once at HEAD and once at the period end (once in all when they are one
+    commit), one history pass, one trail pass, one `ls-tree`, and one `cat-file --batch` for every
+    blob. Neither program is checked: the bundle reports only evidence verification and reading."""
     _check_range(start, end)
     if output.is_dir():
         raise UsageError("is a folder; give a file name like bundle.zip", path=output)
-    ctx = _context(root, "HEAD")
-    tz = ZoneInfo(ctx.timezone)
-    at_end = load_program_at(ctx.root, end, tz=tz)
-    head_program = load_program_at(ctx.root, ctx.head, tz=tz).program
-    history = load_history(ctx.root, rev=ctx.head)
+    base = Path(root).resolve()
+    if not base.is_dir():
+        raise UsageError("is not a folder", path=base)
+    info = repo_info(base)
+    if info.head is None:
+        raise UsageError("the Git repository has no commits yet: there is no trail to export", path=info.toplevel)
+    with Blobs(info.toplevel) as blobs:
+        return _build(base, info, blobs, start=start, end=end, output=output, include_failed_evidence=include_failed_evidence)
+
+
+def _build(
+    base: Path, info: RepoInfo, blobs: Blobs, *, start: date, end: date, output: Path, include_failed_evidence: bool
+) -> BundleResult:
+    from soc2kit.digests import lfs_pointer_oid
+    from soc2kit.history import load_history
+    from soc2kit.revision import ProgramAt, load_program_at, resolve_revision
+
+    head = load_program_at(base, info.head or "HEAD", info=info, blobs=blobs, check=False)
+    head_program = head.program
+    timezone = head_program.config.audit.timezone
+    tz = ZoneInfo(timezone)
+    resolved = resolve_revision(base, end, tz=tz, info=info)
+    if resolved[0] == head.commit:
+        at_end = ProgramAt(program=head_program, commit=resolved[0], rev=end.isoformat(), date=resolved[1])
+    else:
+        at_end = load_program_at(base, end, info=info, blobs=blobs, check=False, resolved=resolved)
+    history = load_history(base, rev=head.commit, info=info)
+    ctx_head, prefix = head.commit, info.prefix
 
     records = sorted((r for r in head_program.evidence.values() if _in_period(r, start, end)), key=lambda r: r.id)
     failed = sorted(
@@ -365,11 +384,13 @@ def build_bundle(
         key=lambda f: (f.path, f.record),
     )
     if failed and not include_failed_evidence:
-        return BundleResult(path=output, written=False, head=ctx.head, period_end_commit=at_end.commit, failed=failed)
+        return BundleResult(path=output, written=False, head=ctx_head, period_end_commit=at_end.commit, failed=failed)
 
     entries: dict[str, bytes] = {}
     trail = io.BytesIO()
-    trail_meta = export_trail(ctx.root, trail, since=start, rev=ctx.head)
+    trail_meta = export_trail(
+        base, trail, since=start, rev=ctx_head, info=info, timezone=timezone, blobs=blobs, at_head=head_program.documents
+    )
     entries["trail.jsonl"] = trail.getvalue()
 
     files = _Files(head_program.root)
@@ -402,15 +423,15 @@ def build_bundle(
             name, data = end_files.read("", path)
             if name is not None and data is not None:
                 entries[f"period-end/{name}"] = data
-    policy_entries, policy_index = _policy_entries(ctx.root, ctx.prefix, _policy_versions(history, start, end, tz), tz)
+    policy_entries, policy_index = _policy_entries(blobs, prefix, _policy_versions(history, start, end, tz), tz)
     entries.update(policy_entries)
     findings = [f.to_dict() for f in failed]
     entries[FINDINGS_FILE] = (json.dumps({"version": SHAPE_VERSION, "failed_evidence": findings}, indent=2) + "\n").encode()
     meta = {
         "version": SHAPE_VERSION,
         "soc2kit": __version__,
-        "head": ctx.head,
-        "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": ctx.timezone},
+        "head": ctx_head,
+        "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": timezone},
         "period_end_commit": at_end.commit,
         "period_end_commit_date": at_end.date.isoformat(),
         "trail": {
@@ -435,7 +456,7 @@ def build_bundle(
     return BundleResult(
         path=output,
         written=True,
-        head=ctx.head,
+        head=ctx_head,
         period_end_commit=at_end.commit,
         sha256=_write_zip(output, entries),
         entries=len(entries),

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.diagnostics import Diagnostic, apply_severities, diagnostic
 from soc2kit.errors import UsageError
 from soc2kit.history import Commit, RepoInfo, iter_commits, repo_info
-from soc2kit.rules.registry import apply_severities
 
 GATED_PATHS = ("policies", "controls")
 _EMAIL = re.compile(r"<([^<>]+)>")
@@ -66,12 +65,11 @@ def same_person(first: str, second: str) -> bool:
 
 def _resolve_branch(root: Path, info: RepoInfo, branch: str | None) -> tuple[str, str]:
     """The branch to check and its head sha."""
-    import git
+    from soc2kit.git import GitError, text
 
     if info.head is None:
         raise UsageError("the Git repository has no commits yet: there are no changes to check", path=info.toplevel)
     name = branch or info.branch
-    runner = git.Git(str(root))
     if name is None:
         name = "main"
         missing = "HEAD is detached and there is no `main` branch; name the main branch with --branch"
@@ -80,8 +78,8 @@ def _resolve_branch(root: Path, info: RepoInfo, branch: str | None) -> tuple[str
     if name.startswith("-"):
         raise UsageError(missing)
     try:
-        head = runner.execute(["git", "rev-parse", "-q", "--verify", "--end-of-options", f"{name}^{{commit}}"]).strip()
-    except git.GitCommandError:
+        head = text(["rev-parse", "-q", "--verify", "--end-of-options", f"{name}^{{commit}}"], cwd=root).strip()
+    except GitError:
         raise UsageError(missing) from None
     return name, head
 

@@ -1,15 +1,15 @@
-"""The `Diagnostic` type, and the formatters that print a run's diagnostics as text, JSON,
-GitHub workflow annotations or SARIF 2.1.0."""
+"""The `Diagnostic` type, `apply_severities` (what `soc2kit.yml` sets per rule), and the formatters
+that print a run's diagnostics as text, JSON, GitHub workflow annotations or SARIF 2.1.0."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from soc2kit.rules.registry import RULES, Rule, Severity
+from soc2kit.registry import RULES, Rule, Severity, find_rule
 
 FORMATS = ("text", "json", "github", "sarif")
 JSON_SHAPE_VERSION = 1
@@ -48,6 +48,20 @@ class Diagnostic:
 def diagnostic(code: str, path: str, line: int, message: str, hint: str = "") -> Diagnostic:
     """A diagnostic at its rule's default severity (the program applies `soc2kit.yml` overrides)."""
     return Diagnostic(code, path, max(line, 1), message, hint or RULES[code].fix, RULES[code].severity)
+
+
+def apply_severities(found: Iterable[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
+    """`found` with the severity `soc2kit.yml` sets per rule (keyed by code or name; "off" drops the
+    finding; unknown keys are ignored here, reading reports them as SK021), sorted for output."""
+    by_code = {rule.code: setting for key, setting in settings.items() if (rule := find_rule(key)) is not None}
+    result = []
+    for diag in found:
+        setting = by_code.get(diag.code)
+        if setting == "off":
+            continue
+        result.append(diag if setting in (None, diag.severity.value) else replace(diag, severity=Severity(setting)))
+    result.sort(key=lambda diag: diag.sort_key())
+    return result
 
 
 @dataclass(frozen=True, slots=True)

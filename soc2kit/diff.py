@@ -177,17 +177,21 @@ def diff_revisions(root: str | Path, base_rev: str, head_rev: str | None = None)
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from soc2kit.program import load_config, load_program
+    from soc2kit.git import Blobs, repo_info
+    from soc2kit.program import load_config, read_program
     from soc2kit.revision import load_program_at
 
     base_root = Path(root)
     tz = ZoneInfo(load_config(base_root).audit.timezone)
     today = datetime.now(tz).date()
-    old = load_program_at(base_root, base_rev, tz=tz, today=today)
+    info = repo_info(base_root)  # once for both revisions
+    with Blobs(info.toplevel) as blobs:
+        old = load_program_at(base_root, base_rev, tz=tz, today=today, check=False, info=info, blobs=blobs)
+        if head_rev is not None:
+            new = load_program_at(base_root, head_rev, tz=tz, today=today, check=False, info=info, blobs=blobs)
     if head_rev is None:
-        current = load_program(base_root, today=today, use_cache=False)
+        current = read_program(base_root, today=today, use_cache=False)
         return diff_programs(old.program, current, base_label=f"{base_rev} ({old.commit[:12]})", head_label="work tree")
-    new = load_program_at(base_root, head_rev, tz=tz, today=today)
     return diff_programs(
         old.program, new.program, base_label=f"{base_rev} ({old.commit[:12]})", head_label=f"{head_rev} ({new.commit[:12]})"
     )

@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.registry import RULES, Severity
 from soc2kit.regular_files import FileTooLargeError, NotARegularFileError, read_regular
-from soc2kit.rules.registry import RULES, Severity
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]

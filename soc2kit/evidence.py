@@ -44,13 +44,12 @@ from typing import TYPE_CHECKING, BinaryIO
 from soc2kit.digests import CHUNK as _CHUNK
 from soc2kit.digests import LFS_POINTER_MAX, lfs_pointer_oid
 from soc2kit.errors import UsageError
+from soc2kit.layout import EVIDENCE_DIR, RECORD_NAME
 from soc2kit.line_endings import conversion, mismatch_hint
 from soc2kit.repo_paths import RepoPaths, within
 
 if TYPE_CHECKING:
     from datetime import tzinfo
-
-    import git
 
     from soc2kit.diagnostics import Diagnostic
     from soc2kit.documents import Document
@@ -58,8 +57,6 @@ if TYPE_CHECKING:
     from soc2kit.models import Control, EvidenceRecord
     from soc2kit.program import Program
 
-EVIDENCE_DIR = "evidence"
-RECORD_NAME = "record.yaml"
 STAGING_PREFIX = ".soc2kit-add-"
 _DOCUMENT_SUFFIXES = (".yaml", ".yml")
 _NOT_EVIDENCE_NAMES = {"README.md", "index.md"}
@@ -225,12 +222,12 @@ def add_evidence(root: str | os.PathLike[str], request: AddRequest, *, today: da
     removes the record again.
     """
     from soc2kit.layout import CONFIG_FILE
-    from soc2kit.program import load_program
+    from soc2kit.program import read_program
 
     base = Path(root)
     if not (base / CONFIG_FILE).is_file():
         raise UsageError(f"no {CONFIG_FILE} here, so this is not a soc2kit program folder; pass --root", path=base)
-    program = load_program(base, today=today)
+    program = read_program(base, today=today)
     plan = _plan(program, request)
     committer = _GitCommit.prepare(program.root, plan) if request.commit else None
     if committer is not None and not request.allow_secrets:
@@ -259,7 +256,9 @@ def _plan(program: Program, request: AddRequest) -> _Plan:
     evidence = root / EVIDENCE_DIR
     if evidence.exists() and not evidence.is_dir():
         raise UsageError("is not a folder; evidence needs an evidence/ folder", path=EVIDENCE_DIR)
-    record_id, folder = _free_name(program, control.id, requirement, collected)
+    from soc2kit.new import free_record_name
+
+    record_id, folder = free_record_name(program, control.id, requirement, collected)
     plan = _Plan(root, control, requirement, collected, record_id, folder)
     cwd = request.cwd or Path.cwd()
     seen: dict[Path, str] = {}
@@ -318,20 +317,6 @@ def _requirement(control: Control, wanted: str | None) -> str:
     return known[0]
 
 
-def _free_name(program: Program, control_id: str, requirement: str, collected: date) -> tuple[str, str]:
-    """The first record ID and folder name that are both unused: a record is never overwritten."""
-    taken = {i.upper() for i in program.evidence} | {i.upper() for kind, i in program.invalid_ids if kind == "evidence"}
-    parent = program.root / EVIDENCE_DIR / control_id
-    base_id = f"EV-{control_id}-{collected.strftime('%Y%m%d')}-{requirement.upper()}"
-    base_folder = f"{collected.isoformat()}-{requirement}"
-    for n in range(1, 1000):
-        suffix = "" if n == 1 else f"-{n}"
-        record_id, folder = base_id + suffix, base_folder + suffix
-        if record_id.upper() not in taken and not os.path.lexists(parent / folder):
-            return record_id, folder
-    raise UsageError(f"control {control_id} already has 999 records for {requirement} on {collected}")
-
-
 def _source(cwd: Path, given: Path) -> _Source:
     """The real path of an evidence file to copy, refused unless it is a readable regular file.
 
@@ -385,9 +370,11 @@ def _collector(root: Path, given: str | None) -> str:
     if given is not None and given.strip():
         return given.strip()
     with contextlib.suppress(Exception):  # no Git, no repository, no identity: fall back to the login
-        repo = _git_repo(root)
-        email = repo.config_reader().get_value("user", "email", default="")
-        if isinstance(email, str) and email.strip():
+        from soc2kit.git import text
+
+        _git_repo(root)  # only the identity of the repository holding the program, as before
+        email = text(["config", "user.email"], cwd=root)
+        if email.strip():
             return email.strip()
     import getpass
 
@@ -595,80 +582,71 @@ def _alive(pid: int) -> bool:
 # -- committing ------------------------------------------------------------------------------------
 
 
-def _git_repo(root: Path) -> git.Repo:
+def _git_repo(root: Path) -> Path | None:
+    """The top folder of the work tree of the repository holding `root`; None in a bare repository.
+    Raises UsageError without git or outside a repository."""
+    from soc2kit.git import GitError, text
+
     try:
-        import git
-    except ImportError as exc:  # GitPython finds no git executable
-        raise UsageError(f"--commit needs Git, and no git command was found ({str(exc).splitlines()[0]})") from None
-    try:
-        return git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        if text(["rev-parse", "--is-bare-repository"], cwd=root).strip() == "true":
+            return None
+        return Path(text(["rev-parse", "--show-toplevel"], cwd=root))
+    except GitError as exc:
+        if exc.status is None:
+            raise UsageError(f"--commit needs Git, and no git command was found ({exc.detail})") from None
         raise UsageError("is not inside a Git repository; run `git init`, or add without --commit", path=root) from None
-
-
-def _git_message(exc: git.GitCommandError) -> str:
-    """The last line Git wrote to stderr, without GitPython's `stderr: '...'` wrapping."""
-    text = str(exc.stderr or exc).strip()
-    text = re.sub(r"^stderr: '(.*)'$", r"\1", text, flags=re.DOTALL).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[-1] if lines else f"exit {exc.status}"
 
 
 @dataclass
 class _GitCommit:
-    repo: git.Repo
+    top: Path
+    """The work tree's top folder, where every git command of the commit runs."""
 
     @classmethod
     def prepare(cls, root: Path, plan: _Plan) -> _GitCommit:
         """Refuse, before anything is written, every state in which a clean evidence commit is impossible."""
-        repo = _git_repo(root)
-        import git  # importable now: _git_repo found a git command
+        from soc2kit.git import GitError, run, succeeds
 
-        if repo.bare or repo.working_tree_dir is None:
+        top = _git_repo(root)
+        if top is None:
             raise UsageError("is a bare Git repository; add evidence in a clone", path=root)
-        if not repo.head.is_valid():
+        if not succeeds(["rev-parse", "-q", "--verify", "HEAD^{commit}"], cwd=top):
             raise UsageError("the Git repository has no commits yet; make a first commit, then add evidence with --commit")
-        if repo.head.is_detached:
+        if not succeeds(["symbolic-ref", "-q", "HEAD"], cwd=top):
             raise UsageError("HEAD is detached; check out a branch first, then add evidence with --commit")
-        if repo.is_dirty(index=True, working_tree=True, untracked_files=False):
-            diffs = [*repo.index.diff(None), *repo.index.diff("HEAD")]
-            changed = sorted({str(d.a_path or d.b_path) for d in diffs})
+        status = run(["status", "--porcelain=v1", "-z", "--untracked-files=no", "--no-renames"], cwd=top)
+        changed = sorted({entry[3:].decode("utf-8", "replace") for entry in status.split(b"\0") if len(entry) > 3})
+        if changed:
             shown = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "")
             raise UsageError(
                 f"the work tree has uncommitted changes ({shown}); commit or stash them first, so the "
                 "evidence commit holds only the evidence"
             )
-        try:
-            repo.git.var("GIT_COMMITTER_IDENT")
-        except git.GitCommandError:
-            raise UsageError("Git has no identity to commit with; set user.name and user.email") from None
+        if not succeeds(["var", "GIT_COMMITTER_IDENT"], cwd=top):
+            raise UsageError("Git has no identity to commit with; set user.name and user.email")
         probe = (plan.root / EVIDENCE_DIR / plan.control.id / plan.folder / RECORD_NAME).as_posix()
         try:
-            repo.git.check_ignore("-q", "--no-index", probe)
-        except git.GitCommandError as exc:
+            run(["check-ignore", "-q", "--no-index", probe], cwd=top)
+        except GitError as exc:
             if exc.status == 1:  # not ignored
-                return cls(repo)
-            raise UsageError(f"git check-ignore failed: {_git_message(exc)}") from None
+                return cls(top)
+            raise UsageError(f"git check-ignore failed: {exc.detail}") from None
         raise UsageError(f"Git ignores {probe}; evidence must be committed, so un-ignore evidence/ first")
 
     def commit(self, written: _Written, plan: _Plan) -> str:
-        import git
+        from soc2kit.git import GitError, run, text
 
         path = str(written.folder)
         subject = f"Evidence for {plan.control.id}: {plan.requirement}, collected {plan.collected.isoformat()}"
         message = f"{subject}\n\nEvidence-For: {plan.control.id}\nEvidence-Id: {plan.record_id}\n"
         try:
-            self.repo.git.add("--", path)
-            self.repo.git.commit("-q", "-m", message, "--", path)
-        except git.GitCommandError as exc:
-            with contextlib.suppress(git.GitCommandError):
-                self.repo.git.reset("-q", "--", path)
-            raise UsageError(f"git commit failed ({_git_message(exc)}); the record was removed again") from None
-        return str(self.repo.head.commit.hexsha)
-
-
-if TYPE_CHECKING:
-    import git
+            run(["add", "--", path], cwd=self.top)
+            run(["commit", "-q", "-m", message, "--", path], cwd=self.top)
+        except GitError as exc:
+            with contextlib.suppress(GitError):
+                run(["reset", "-q", "--", path], cwd=self.top)
+            raise UsageError(f"git commit failed ({exc.detail}); the record was removed again") from None
+        return text(["rev-parse", "HEAD"], cwd=self.top).strip()
 
 
 # -- verifying -------------------------------------------------------------------------------------
@@ -728,7 +706,7 @@ class Flaw:
     @property
     def disqualifies(self) -> bool:
         """Error-severity findings (by the rule table, whatever `soc2kit.yml` sets) make a record not count."""
-        from soc2kit.rules.registry import RULES, Severity
+        from soc2kit.registry import RULES, Severity
 
         return RULES[self.finding.code].severity is Severity.ERROR
 
@@ -873,13 +851,12 @@ def _history_flaws(program: Program, history: History, tracked: list[_Tracked], 
 
     zone = ZoneInfo(program.config.audit.timezone)
     grace = program.config.audit.evidence_grace
-    lineage = _Lineage(history.commits)
     # A shallow clone's oldest commit shows every file as added on its day: it cannot date a record.
     cut = history.commits[-1].sha if history.shallow and history.commits else None
     states = _uncommitted(program.root, history) if uncommitted else {}
     for item in tracked:
         state = states.get(item.path)
-        changes = lineage.of(item.path)
+        changes = [(revision.commit, revision.change) for revision in history.lineage(item.path)]
         if state == "untracked" or not changes:
             message = f"{item.what} is not committed yet, so Git cannot vouch for when it arrived"
             yield Flaw(
@@ -943,7 +920,9 @@ def _grace_end(collected: date, grace: str) -> date | None:
 
 
 def _day(commit: Commit, zone: tzinfo) -> date:
-    return commit.committer_date.astimezone(zone).date()
+    from soc2kit.history import day_of
+
+    return day_of(commit, zone)
 
 
 def _changes_content(change: Change) -> bool:
@@ -951,55 +930,19 @@ def _changes_content(change: Change) -> bool:
     return not (change.status == "renamed" and change.similarity == 100)
 
 
-class _Lineage:
-    """Every change to a path, newest first, following renames to its earlier names.
-
-    Unlike `History.revisions`, it does not stop at the newest "added": a file deleted and added
-    again is exactly what a tamper check must see."""
-
-    def __init__(self, commits: list[Commit]) -> None:
-        self.commits = commits
-        self.by_path: dict[str, list[tuple[int, Change]]] = {}
-        for index, commit in enumerate(commits):
-            for change in commit.changes:
-                self.by_path.setdefault(change.path, []).append((index, change))
-
-    def of(self, path: str) -> list[tuple[Commit, Change]]:
-        result: list[tuple[Commit, Change]] = []
-        current: str | None = path
-        newer_than = -1
-        seen: set[str] = set()
-        while current is not None and current not in seen:
-            seen.add(current)
-            earlier_name = None
-            for index, change in self.by_path.get(current, ()):
-                if index <= newer_than:
-                    continue
-                result.append((self.commits[index], change))
-                if change.status == "renamed" and change.old_path:
-                    earlier_name, newer_than = change.old_path, index
-                    break
-            current = earlier_name
-        return result
-
-
 def _uncommitted(root: Path, history: History) -> dict[str, str]:
     """Program-relative paths under evidence/ that are untracked, or changed since HEAD (one `git status`)."""
-    import git
+    from soc2kit.git import GitError, run
 
     if history.toplevel is None:
         return {}
-    prefix = os.path.relpath(root, os.path.realpath(history.toplevel)).replace(os.sep, "/")
-    prefix = "" if prefix == "." else prefix + "/"
     try:
-        out = git.Git(str(root)).execute(
-            ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", EVIDENCE_DIR],
-            strip_newline_in_stdout=False,
-        )
-    except git.GitCommandError:
+        out = run(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", EVIDENCE_DIR], cwd=root)
+    except GitError:
         return {}
+    prefix = history.prefix
     states: dict[str, str] = {}
-    for entry in str(out).split("\0"):
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
         if len(entry) > 3 and entry.startswith(prefix, 3):
             states[entry[3 + len(prefix) :]] = "untracked" if entry.startswith("??") else "changed"
     return states

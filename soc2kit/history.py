@@ -12,10 +12,12 @@ Public API
         with `history.note` warning that history is cut. Cached per (folder, HEAD, rev, first_parent)
         for the life of the process; `clear_cache()` forgets.
     History
-        .available, .note, .shallow, .root (program root), .toplevel (repo), .head (sha or None),
+        .available, .note, .shallow, .root (program root), .toplevel (repo), .prefix (the program
+        folder inside the repository, "" or "sub/"), .head (sha or None),
         .branch (current branch name, None when detached)
         .commits            every commit that touched the program, newest first (read on first use)
         .revisions(path)    list[Revision] of one program path, newest first, following renames
+        .lineage(path)      the same, without stopping at the newest "added" (tamper checks)
         .first_added(path)  the Revision that first added the path (under any earlier name), or None
         .last_changed(path) the newest Revision, or None
         .require()          raise HistoryUnavailableError (a UsageError, exit 2) when not available
@@ -27,7 +29,7 @@ Public API
         included too (`--show-pulls`), with their changes against the first parent.
     repo_info(root) -> RepoInfo
         toplevel, prefix (program root inside the repo, "" or "sub/"), head, branch, shallow.
-        Raises HistoryUnavailableError.
+        Raises HistoryUnavailableError. `load_history(root, info=...)` takes one the caller has.
     Commit (frozen): sha, short, parents, is_merge, author_name, author_email, author_date,
         committer_name, committer_email, committer_date (aware datetimes, parsed on access from
         author_iso / committer_iso, git's strict ISO 8601 text), subject, trailers
@@ -42,14 +44,13 @@ Public API
     HistoryUnavailableError(UsageError)
     PROGRAM_PATHS = ("soc2kit.yml", "policies", "controls", "evidence")
     pr_number(subject) -> int | None
-    read_blob(runner, "<rev>:<path>") -> bytes | None: one object through a persistent `cat-file --batch`,
-        safe for paths holding newlines
+    day_of(commit, tz) -> date: a commit's committer day in the audit's time zone.
+Git itself is reached only through soc2kit.git (repo_info, RepoInfo and HistoryUnavailableError are
+re-exported from there).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -58,7 +59,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from soc2kit.errors import UsageError
+from soc2kit.git import GitError, HistoryUnavailableError, RepoInfo, repo_info, stream
+
+__all__ = ["HistoryUnavailableError", "RepoInfo", "repo_info"]  # re-exported: callers read Git facts here
 
 PROGRAM_PATHS: tuple[str, ...] = ("soc2kit.yml", "policies", "controls", "evidence")
 
@@ -87,11 +90,6 @@ _MERGE_PR = re.compile(r"^Merge pull request #([0-9]+) from ")
 _SQUASH_PR = re.compile(r"\(#([0-9]+)\)\s*$")
 _APPROVAL_KEYS = ("approved-by", "reviewed-by")
 _CHUNK = 1 << 18
-_PIPE_SIZE = 1 << 20
-
-
-class HistoryUnavailableError(UsageError):
-    """Git history is needed but there is none: not a Git repository, no commits, or no git."""
 
 
 def pr_number(subject: str) -> int | None:
@@ -195,73 +193,6 @@ class Revision:
         return self.commit.pr
 
 
-@dataclass(frozen=True, slots=True)
-class RepoInfo:
-    toplevel: Path
-    prefix: str
-    head: str | None
-    branch: str | None
-    shallow: bool
-
-
-def _git(cwd: Path) -> Any:
-    import git
-
-    return git.Git(str(cwd))
-
-
-def repo_info(root: str | Path) -> RepoInfo:
-    """Where the repository is and what HEAD is. Raises HistoryUnavailableError outside Git."""
-    base = Path(root).resolve()
-    try:
-        import git
-    except ImportError as exc:  # GitPython refuses to import without a git executable
-        raise HistoryUnavailableError(f"git is not installed or not runnable ({exc})") from None
-    runner = _git(base)
-    try:
-        # The one-word answer first: a folder name may hold a newline, so the path is all that follows it.
-        out = runner.execute(["git", "rev-parse", "--is-shallow-repository", "--show-toplevel"], strip_newline_in_stdout=False)
-    except git.GitCommandError:
-        raise HistoryUnavailableError("is not inside a Git repository, so history features are off", path=base) from None
-    except (git.GitCommandNotFound, OSError) as exc:
-        raise HistoryUnavailableError(f"git cannot be run ({exc})") from None
-    answer, _, rest = str(out).partition("\n")
-    shallow, toplevel = answer.strip() == "true", Path(rest.removesuffix("\n"))
-    try:
-        inside = base.relative_to(toplevel).as_posix()
-    except ValueError:
-        inside = os.path.relpath(base, os.path.realpath(toplevel)).replace(os.sep, "/")
-    prefix = "" if inside == "." else inside + "/"
-    try:
-        head: str | None = runner.execute(["git", "rev-parse", "-q", "--verify", "HEAD^{commit}"]).strip()
-    except git.GitCommandError:
-        head = None
-    try:
-        branch: str | None = runner.execute(["git", "symbolic-ref", "-q", "--short", "HEAD"]).strip() or None
-    except git.GitCommandError:
-        branch = None
-    return RepoInfo(toplevel=toplevel, prefix=prefix, head=head, branch=branch, shallow=shallow)
-
-
-def read_blob(runner: Any, name: str) -> bytes | None:
-    """The bytes of the object `name` ("<rev>:<path>") read with GitPython `runner`'s persistent
-    `git cat-file --batch`, or None when there is no such object.
-
-    The batch reads one name per line: a path holding a newline would ask a second question and
-    shift every later answer by one (another file's bytes for the next path), and a trailing carriage
-    return would be dropped (another file). Such names are read by a `git cat-file blob` of their own.
-    """
-    import git
-
-    try:
-        if "\n" in name or "\r" in name:
-            return bytes(runner.execute(["git", "cat-file", "blob", name], stdout_as_string=False, strip_newline_in_stdout=False))
-        _sha, _type, _size, data = runner.get_object_data(name)
-    except (ValueError, OSError, git.GitCommandError):
-        return None
-    return bytes(data)
-
-
 def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
     """`Key: value` pairs from `%(trailers:only,unfold)`: one trailer per line.
 
@@ -355,13 +286,8 @@ def log_command(
     show_pulls: bool = True,
     signatures: bool = True,
 ) -> list[str]:
-    """The `git log` command line the stream reads (shown in benchmark notes and docs)."""
+    """The `git log` arguments the stream reads (`soc2kit.git.command` makes the full command line)."""
     command = [
-        "git",
-        "-c",
-        "log.showSignature=false",
-        "-c",
-        "core.quotePath=false",
         "log",
         "--no-color",
         "--no-ext-diff",
@@ -398,48 +324,25 @@ def iter_commits(
     `signatures=False` skips signature checks (git runs gpg or ssh-keygen once per signed commit),
     leaving `signature` and `signer` empty.
     """
-    import git
-
     base = Path(root).resolve()
     zone = tz or UTC
-    process = _git(base).execute(
-        log_command(rev=rev, first_parent=first_parent, paths=paths, show_pulls=show_pulls, signatures=signatures),
-        as_process=True,
-    )
-    _widen_pipe(process.proc.stdout)
-    finished = False
+    bounded = since is not None or until is not None
+    arguments = log_command(rev=rev, first_parent=first_parent, paths=paths, show_pulls=show_pulls, signatures=signatures)
     try:
-        bounded = since is not None or until is not None
-        for commit in _parse_log(_tokens(process.proc.stdout)):
-            if bounded:
-                day = commit.committer_date.astimezone(zone).date()
-                if (until is not None and day > until) or (since is not None and day < since):
-                    continue
-            yield commit
-        finished = True
-    finally:
-        if finished:
-            try:
-                process.wait()
-            except git.GitCommandError as exc:
-                raise HistoryUnavailableError(f"git log failed: {_stderr(exc)}") from None
-        else:
-            process.proc.kill()
-            process.proc.wait()
+        with stream(arguments, cwd=base) as output:
+            for commit in _parse_log(_tokens(output)):
+                if bounded:
+                    day = day_of(commit, zone)
+                    if (until is not None and day > until) or (since is not None and day < since):
+                        continue
+                yield commit
+    except GitError as exc:
+        raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
 
 
-def _widen_pipe(stream: Any) -> None:
-    """Let git run up to 1 MiB ahead of the parser (Linux; elsewhere the default pipe size stays)."""
-    import fcntl
-
-    with contextlib.suppress(AttributeError, OSError, ValueError):
-        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
-
-
-def _stderr(exc: Any) -> str:
-    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
-    text = text.strip().removeprefix("stderr: ").strip("'").strip()
-    return text.splitlines()[-1] if text else str(exc)
+def day_of(commit: Commit, zone: tzinfo) -> date:
+    """The day `commit` was committed, in the audit's time zone `zone`."""
+    return commit.committer_date.astimezone(zone).date()
 
 
 @dataclass
@@ -451,6 +354,8 @@ class History:
     note: str = ""
     shallow: bool = False
     toplevel: Path | None = None
+    prefix: str = ""
+    """The program folder inside the repository: "" or "sub/"."""
     head: str | None = None
     branch: str | None = None
     rev: str = "HEAD"
@@ -478,6 +383,15 @@ class History:
 
     def revisions(self, path: str) -> list[Revision]:
         """Revisions of `path`, newest first; before a rename, those of its earlier name."""
+        return self._follow(path, stop_at_added=True)
+
+    def lineage(self, path: str) -> list[Revision]:
+        """Every change to `path`, newest first, following renames to its earlier names. Unlike
+        `revisions` it does not stop at the newest "added": a file deleted and added again is exactly
+        what a tamper check must see."""
+        return self._follow(path, stop_at_added=False)
+
+    def _follow(self, path: str, *, stop_at_added: bool) -> list[Revision]:
         commits = self.commits
         result: list[Revision] = []
         current, newer_than = path, -1
@@ -492,7 +406,7 @@ class History:
                 if change.status == "renamed" and change.old_path:
                     renamed_from, newer_than = change.old_path, index
                     break
-                if change.status == "added":
+                if stop_at_added and change.status == "added":
                     break
             if renamed_from is None:
                 break
@@ -524,11 +438,14 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def load_history(root: str | Path = ".", *, rev: str = "HEAD", first_parent: bool = True) -> History:
-    """The history of the program at `root` (see the module doc). Never raises for missing Git."""
+def load_history(
+    root: str | Path = ".", *, rev: str = "HEAD", first_parent: bool = True, info: RepoInfo | None = None
+) -> History:
+    """The history of the program at `root` (see the module doc). Never raises for missing Git.
+    `info`: the `repo_info` of `root` when the caller has read it already."""
     base = Path(root).resolve()
     try:
-        info = repo_info(base)
+        info = info or repo_info(base)
     except HistoryUnavailableError as exc:
         return History(root=base, available=False, note=_unavailable_note(exc), rev=rev, first_parent=first_parent)
     if info.head is None:
@@ -537,6 +454,7 @@ def load_history(root: str | Path = ".", *, rev: str = "HEAD", first_parent: boo
             available=False,
             note="The Git repository has no commits yet, so there is no history to show.",
             toplevel=info.toplevel,
+            prefix=info.prefix,
             branch=info.branch,
             rev=rev,
             first_parent=first_parent,
@@ -557,6 +475,7 @@ def load_history(root: str | Path = ".", *, rev: str = "HEAD", first_parent: boo
         note=note,
         shallow=info.shallow,
         toplevel=info.toplevel,
+        prefix=info.prefix,
         head=info.head,
         branch=info.branch,
         rev=rev,

@@ -42,6 +42,9 @@ FOLDERS = (
     ProgramFolder("controls", "control", (".md",), markdown=True),
     ProgramFolder("evidence", "evidence", (".yaml", ".yml"), markdown=False),
 )
+EVIDENCE_DIR = "evidence"
+RECORD_NAME = "record.yaml"
+"""`evidence add` and `new evidence` write a record as `evidence/<CONTROL>/<record folder>/record.yaml`."""
 SKIPPED_NAMES = frozenset({"README.md", "index.md"})
 """Names that are never program documents (folder guides), nor are names starting with `.` or `_`."""
 

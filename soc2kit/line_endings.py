@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 from pathlib import Path
 from typing import Literal
 
@@ -44,20 +43,17 @@ def unprotected(root: Path, paths: list[str]) -> list[str] | None:
     of, i.e. whose `text` attribute is not unset; None when Git cannot say (no Git, not a work tree)."""
     if not paths:
         return []
+    from soc2kit.git import GitError, run
+
     try:
-        done = subprocess.run(
-            ["git", "check-attr", "-z", "--stdin", "text"],
-            input=b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths),
+        out = run(
+            ["check-attr", "-z", "--stdin", "text"],
             cwd=root,
-            capture_output=True,
-            check=False,
-            timeout=60,
+            input=b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in paths),
         )
-    except (OSError, subprocess.SubprocessError):
+    except GitError:
         return None
-    if done.returncode != 0:
-        return None
-    fields = done.stdout.split(b"\0")
+    fields = out.split(b"\0")
     found = []
     for index in range(0, len(fields) - 2, 3):
         path, _attribute, value = fields[index : index + 3]

@@ -20,7 +20,7 @@ Public API
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from soc2kit.errors import UsageError
 
 if TYPE_CHECKING:
-    from soc2kit.history import Commit
+    from soc2kit.history import Commit, History
     from soc2kit.models import Control
     from soc2kit.program import Program
 
@@ -116,29 +116,30 @@ def population(program: Program, control_id: str, start: date, end: date) -> Pop
     return _arrivals(program, control, start, end, zone)
 
 
-def _history_or_note(program: Program) -> tuple[bool, str]:
-    from soc2kit.history import HistoryUnavailableError, repo_info
+def _history_or_note(program: Program) -> tuple[History | None, str]:
+    """The program's first-parent history, or None and why there is none."""
+    from soc2kit.history import HistoryUnavailableError, load_history, repo_info
 
     try:
         info = repo_info(program.root)
     except HistoryUnavailableError as exc:
-        return False, exc.message
+        return None, exc.message
     if info.head is None:
-        return False, "the Git repository has no commits yet"
-    return True, ""
+        return None, "the Git repository has no commits yet"
+    return load_history(program.root, info=info), ""
 
 
 def _changes(program: Program, control: Control, start: date, end: date, zone: ZoneInfo) -> Population:
-    from soc2kit.history import iter_commits
+    from soc2kit.history import day_of
 
-    available, why = _history_or_note(program)
-    if not available:
+    history, why = _history_or_note(program)
+    if history is None:
         raise UsageError(f"the population of {control.id} (changes to the program, {CHANGE_CRITERION}) lives in Git, but {why}")
-    items = [
-        _change_item(commit, zone)
-        for commit in iter_commits(program.root, first_parent=True, paths=CHANGE_PATHS, since=start, until=end, tz=zone)
-        if commit.changes
-    ]
+    items = []
+    for commit in history.commits:
+        changes = tuple(change for change in commit.changes if _changes_program(change.path))
+        if changes and start <= day_of(commit, zone) <= end:
+            items.append(_change_item(replace(commit, changes=changes), zone))
     items.reverse()  # oldest first, in the order the changes landed
     notes = [
         (
@@ -147,6 +148,11 @@ def _changes(program: Program, control: Control, start: date, end: date, zone: Z
         )
     ]
     return Population(control.id, "program-changes", start, end, items, notes)
+
+
+def _changes_program(path: str) -> bool:
+    """Whether `path` is in `CHANGE_PATHS` (the file, or under one of the folders)."""
+    return any(path == part or path.startswith(part + "/") for part in CHANGE_PATHS)
 
 
 def _change_item(commit: Commit, zone: ZoneInfo) -> Item:
@@ -164,25 +170,19 @@ def _change_item(commit: Commit, zone: ZoneInfo) -> Item:
 
 
 def _arrivals(program: Program, control: Control, start: date, end: date, zone: ZoneInfo) -> Population:
-    from soc2kit.history import iter_commits
-
     records = []
     for record in program.evidence_of(control):
         first, last = (record.covers.start, record.covers.end) if record.covers else (record.collected, record.collected)
         if first <= end and last >= start:
             records.append(record)
-    available, why = _history_or_note(program)
+    history, why = _history_or_note(program)
     arrived: dict[str, Commit] = {}
-    if available:
-        folders = sorted({program.source("evidence", r.id).path.rpartition("/")[0] for r in records})
-        if folders:
-            commits = list(iter_commits(program.root, first_parent=True, paths=folders, show_pulls=False))
-            for commit in reversed(commits):  # oldest first, so renames carry the first arrival forward
-                for change in commit.changes:
-                    if change.status in {"added", "copied"}:
-                        arrived.setdefault(change.path, commit)
-                    elif change.status == "renamed" and change.old_path is not None:
-                        arrived[change.path] = arrived.get(change.old_path, commit)
+    if history is not None:
+        for record in records:
+            path = program.source("evidence", record.id).path
+            lineage = history.lineage(path)  # newest first, across renames: the oldest is its arrival
+            if lineage and lineage[-1].change.status in {"added", "copied", "renamed"}:
+                arrived[path] = lineage[-1].commit
     items = []
     unarrived = 0
     for record in records:
@@ -206,7 +206,7 @@ def _arrivals(program: Program, control: Control, start: date, end: date, zone: 
         )
     items.sort(key=lambda item: (item.day, item.key))
     notes = [f"evidence records of {control.id} whose covers range (or collected day) meets {start}..{end}"]
-    if not available:
+    if history is None:
         notes.append(f"no Git arrival dates: {why}")
     elif unarrived:
         notes.append(f"{unarrived} record{'s are' if unarrived != 1 else ' is'} not committed to Git yet")
@@ -220,7 +220,7 @@ def _day(moment: datetime, zone: ZoneInfo) -> date:
 def sample(items: list[Item], size: int, seed: str) -> list[Item]:
     """The `size` items ranking first by sha256("<seed>:<key>"), in population order."""
     if size < 1:
-        raise UsageError(f"a sample needs at least one item, not {size}")
+        raise UsageError(f"--sample needs a positive number of items, not {size}: a sample holds at least one item")
     ranked = sorted(items, key=lambda item: hashlib.sha256(f"{seed}:{item.key}".encode()).hexdigest())
     chosen = {item.key for item in ranked[:size]}
     return [item for item in items if item.key in chosen]

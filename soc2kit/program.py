@@ -1,16 +1,15 @@
-"""Load a program folder once into one cross-linked `Program`; every output reads it.
+"""Read a program folder once into one cross-linked `Program`; every output reads it.
 
 Flow: files -> documents (front-matter with key lines) -> models -> Program (indexes both ways:
-criterion <-> controls <-> policies <-> evidence) -> rules -> diagnostics.
+criterion <-> controls <-> policies <-> evidence). Reading checks nothing: the rules run in
+`soc2kit.check.check_program`, and `soc2kit.loader.load_program` does both.
 """
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from soc2kit.cache import Cache
 from soc2kit.catalog import load_catalog
-from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.diagnostics import Diagnostic, apply_severities, diagnostic
 from soc2kit.documents import MAX_DOCUMENT_BYTES, Document, decode, parse_text
 from soc2kit.errors import ConfigError
 from soc2kit.layout import CONFIG_FILE, program_documents
@@ -33,15 +32,16 @@ from soc2kit.models import (
     ProgramConfig,
     SystemInfo,
 )
-from soc2kit.reading import Source, read_sources
+from soc2kit.reading import DocumentCheck, Source, cycle_collection_paused, read_sources
+from soc2kit.registry import Severity, find_rule
 from soc2kit.regular_files import NotARegularFileError, read_regular
-from soc2kit.rules.registry import Severity, apply_severities, find_rule
 from soc2kit.validation import validate
 
 
 @dataclass
 class Program:
-    """Everything in a program folder, validated and cross-linked. Build it with `load_program`."""
+    """Everything in a program folder, validated and cross-linked. Build it with `read_program`
+    (`diagnostics` are then reading's findings) or `load_program` (every finding)."""
 
     root: Path
     config: ProgramConfig
@@ -64,6 +64,10 @@ class Program:
     and the evidence file flaws (`soc2kit.evidence.file_flaws`), so evidence files are hashed once."""
     _sources: dict[tuple[str, str], Document] = field(default_factory=dict, repr=False)
     _cache: Cache = field(default_factory=Cache.disabled, repr=False)
+    _document_findings: list[Diagnostic] = field(default_factory=list, repr=False)
+    """What the per-document checks found, when they ran while reading (see `soc2kit.reading`)."""
+    _unchecked: list[tuple[Document, Any]] = field(default_factory=list, repr=False)
+    """Valid documents read without the per-document checks, with their models, for the check step."""
 
     # -- scope -----------------------------------------------------------------
     @property
@@ -107,31 +111,34 @@ class Program:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
 
-def load_program(root: str | os.PathLike[str] = ".", *, today: date | None = None, use_cache: bool = True) -> Program:
-    """Read every program file under `root`, cross-link it and run every rule.
+def read_program(
+    root: str | os.PathLike[str] = ".",
+    *,
+    today: date | None = None,
+    use_cache: bool = True,
+    jobs: int = 1,
+    document_check: DocumentCheck | None = None,
+) -> Program:
+    """Read every program file under `root` and cross-link it, without running the rules.
 
-    Never raises for bad content: problems are `program.diagnostics`. A broken `soc2kit.yml` sets
-    `program.config_ok` to False (the CLI exits 2) and the rest is still checked against a
-    security-only scope. Raises `ConfigError` only when `root` is not a folder.
+    `program.diagnostics` are then the findings of reading itself (files that cannot be read or
+    parsed, invalid documents, a broken `soc2kit.yml`), with the severities it sets. `jobs` > 1 lets
+    a cold read of many files fork that many worker processes; `document_check` is how the check step
+    has each document checked while it is read (`soc2kit.check.check_program` runs it otherwise).
+    With `use_cache`, unchanged files are not parsed again; the cache lives in the user's cache
+    folder, never in the program folder. Never raises for bad content; raises `ConfigError` only
+    when `root` is not a folder.
     """
-    with _without_cycle_collection():
-        return _load_program(root, today, use_cache=use_cache)
+    with cycle_collection_paused():
+        program = read_unsaved(root, today=today, use_cache=use_cache, jobs=jobs, document_check=document_check)
+        program._cache.save()
+        return program
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Loading creates millions of long-lived objects and no garbage cycles; the cycle collector's
-    repeated passes over them took 7 of 16 seconds of a cached check of 100,000 documents."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _load_program(root: str | os.PathLike[str], today: date | None, *, use_cache: bool) -> Program:
+def read_unsaved(
+    root: str | os.PathLike[str], *, today: date | None, use_cache: bool, jobs: int, document_check: DocumentCheck | None
+) -> Program:
+    """`read_program` without writing the cache, for a loader that saves it once after checking."""
     base = Path(root)
     if not base.is_dir():
         raise ConfigError("is not a folder" if base.exists() else "does not exist", path=base)
@@ -151,23 +158,32 @@ def _load_program(root: str | os.PathLike[str], today: date | None, *, use_cache
     program.documents[CONFIG_FILE] = config_doc
 
     sources = list(_discover(base))
-    for doc, model in read_sources(base, sources, cache):
+    for read in read_sources(base, sources, cache, check=document_check, jobs=jobs):
+        doc, model = read.document, read.model
         program.documents[doc.path] = doc
         if model is not None:
             _register(program, doc, model)
+            if read.checked is None:
+                program._unchecked.append((doc, model))
         elif doc.entity_id is not None:
             program.invalid_ids.add((doc.kind, doc.entity_id))
+        if read.checked:
+            program._document_findings.extend(read.checked)
     live = {source.path for source in sources}
     cache.prune(live)
     _index(program)
-
-    from soc2kit.rules import run_rules  # the rules read the Program; import late to keep the graph one-way
-
-    found = [d for doc in program.documents.values() for d in doc.diagnostics]
-    found.extend(run_rules(program))
-    program.diagnostics = _apply_severities(found, program)
-    cache.save()
+    program.diagnostics = apply_severities(reading_findings(program), program.config.rules)
     return program
+
+
+def reading_findings(program: Program) -> list[Diagnostic]:
+    """What reading found: every document's findings, and `soc2kit.yml` rule settings naming no rule."""
+    found = [d for doc in program.documents.values() for d in doc.diagnostics]
+    for key in program.config.rules:
+        if find_rule(key) is None:
+            line = program.documents[CONFIG_FILE].line_of("rules", key)
+            found.append(diagnostic("SK021", CONFIG_FILE, line, f"no rule is called '{key}'"))
+    return found
 
 
 def load_config(root: str | os.PathLike[str]) -> ProgramConfig:
@@ -190,6 +206,15 @@ def _load_config(root: Path) -> tuple[Document, ProgramConfig | None]:
     except OSError as exc:
         doc.diagnostics.append(diagnostic("SK020", CONFIG_FILE, 1, f"cannot be read: {exc.strerror or exc}"))
         return doc, None
+    return _parse_config(doc, raw)
+
+
+def config_from_bytes(raw: bytes) -> ProgramConfig:
+    """`load_config` for a `soc2kit.yml` read from elsewhere (a Git blob): the fallback when invalid."""
+    return _parse_config(Document(path=CONFIG_FILE, kind="config"), raw)[1] or _FALLBACK_CONFIG
+
+
+def _parse_config(doc: Document, raw: bytes) -> tuple[Document, ProgramConfig | None]:
     text = decode(raw, CONFIG_FILE, doc.diagnostics)
     if text is not None:
         parse_text(doc, text, markdown=False)
@@ -238,11 +263,3 @@ def _index(program: Program) -> None:
     program.controls_by_criterion = dict(by_criterion)
     program.controls_by_policy = dict(by_policy)
     program.evidence_by_control = dict(by_control)
-
-
-def _apply_severities(found: list[Diagnostic], program: Program) -> list[Diagnostic]:
-    for key in program.config.rules:
-        if find_rule(key) is None:
-            line = program.documents[CONFIG_FILE].line_of("rules", key)
-            found.append(diagnostic("SK021", CONFIG_FILE, line, f"no rule is called '{key}'"))
-    return apply_severities(found, program.config.rules)

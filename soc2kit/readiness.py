@@ -131,7 +131,7 @@ def view_of(program: Program, *, as_of: date | None = None, period: tuple[date, 
     audit = program.config.audit
     common = {"today": program.today, "grace": audit.evidence_grace, "timezone": audit.timezone}
     if as_of is not None and period is not None:
-        raise UsageError("give either an as-of date (Type I) or a period (Type II), not both")
+        raise UsageError("give --as-of (Type I) or --period (Type II), not both")
     if as_of is not None:
         return View("type1", as_of=as_of, **common)  # type: ignore[arg-type]
     if period is not None:

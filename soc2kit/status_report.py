@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from soc2kit.population import Item, Population
     from soc2kit.readiness import Gap, MissingWindows, NotCounted, Readiness, StaleEvidence, Tally
 
+STATUS_FORMATS = ("table", "json", "md")
 BAR_WIDTH = 20
 
 

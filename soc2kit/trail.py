@@ -19,6 +19,7 @@ a folder or in a missing folder. Nothing is written then.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -28,13 +29,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from soc2kit import __version__
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
-from soc2kit.history import Change, Commit, iter_commits, read_blob, repo_info
+from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, text
+from soc2kit.history import Change, Commit, iter_commits
+
+if TYPE_CHECKING:
+    from soc2kit.documents import Document
 
 TRAIL_FORMATS = ("jsonl", "csv", "md")
 SHAPE_VERSION = 1
@@ -119,13 +124,14 @@ class _Entities:
     A policy, control or evidence record is the `id` in the newest version of its file the trail
     meets (read through one persistent `git cat-file --batch`, once per path). An evidence file
     belongs to the record that lists it: a record met earlier in the trail, or the records of its
-    folder at HEAD (one `git ls-tree` for all folders).
+    folder at HEAD (one `git ls-tree` for all folders). `at_head`: the documents of the program at
+    HEAD when the caller has read them already; HEAD's records are then not read again.
     """
 
-    def __init__(self, root: Path, prefix: str, head: str) -> None:
-        import git
-
-        self.runner = git.Git(str(root))
+    def __init__(self, root: Path, prefix: str, head: str, blobs: Blobs, at_head: dict[str, Document] | None = None) -> None:
+        self.root = root
+        self.blobs = blobs
+        self.at_head = at_head or {}
         self.prefix = prefix
         self.head = head
         self.ids: dict[str, str | None] = {}
@@ -155,16 +161,11 @@ class _Entities:
         return kind, entity
 
     def _read(self, rev: str, path: str, kind: str) -> str | None:
-        raw = read_blob(self.runner, f"{rev}:{self.prefix}{path}")
-        if raw is None:
+        doc = self.at_head.get(path) if rev == self.head else None
+        if doc is None:
+            doc = self._parse(rev, path, kind)
+        if doc is None:
             return None
-        from soc2kit.documents import Document, decode, parse_text
-
-        doc = Document(path=path, kind=kind)
-        text = decode(raw, path, doc.diagnostics)
-        if text is None:
-            return None
-        parse_text(doc, text, markdown=kind != "evidence")
         if kind == "evidence" and doc.entity_id is not None and doc.data is not None:
             files = doc.data.get("files")
             folder = posixpath.dirname(path)
@@ -174,14 +175,25 @@ class _Entities:
                     self.ids.setdefault(posixpath.normpath(posixpath.join(folder, listed)), doc.entity_id)
         return doc.entity_id
 
+    def _parse(self, rev: str, path: str, kind: str) -> Document | None:
+        raw = self.blobs.read(f"{rev}:{self.prefix}{path}")
+        if raw is None:
+            return None
+        from soc2kit.documents import Document, decode, parse_text
+
+        doc = Document(path=path, kind=kind)
+        content = decode(raw, path, doc.diagnostics)
+        if content is None:
+            return None
+        parse_text(doc, content, markdown=kind != "evidence")
+        return doc
+
     def _load_folder(self, folder: str) -> None:
         if self._folders is None:
-            import git
-
             self._folders = {}
             try:
-                listing = self.runner.execute(["git", "ls-tree", "-r", "-z", "--name-only", self.head, "--", "evidence"])
-            except git.GitCommandError:
+                listing = text(["ls-tree", "-r", "-z", "--name-only", self.head, "--", "evidence"], cwd=self.root)
+            except GitError:
                 listing = ""
             for path in listing.split("\0"):
                 if _kind(path) == "evidence":
@@ -189,9 +201,6 @@ class _Entities:
         for record in self._folders.pop(folder, []):
             if record not in self.ids:
                 self.ids[record] = self._read(self.head, record, "evidence")
-
-    def close(self) -> None:
-        self.runner.clear_cache()
 
 
 # -- trail ----------------------------------------------------------------------------------------
@@ -310,47 +319,28 @@ class _Context:
     timezone: str
 
 
-def _context(root: str | Path, rev: str) -> _Context:
-    """The repository, the commit `rev` names and the audit time zone in its soc2kit.yml."""
+def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None, timezone: str | None = None, blobs: Blobs) -> _Context:
+    """The repository, the commit `rev` names and the audit time zone (`timezone`, else the one in
+    soc2kit.yml at that commit). `info`: the `repo_info` of `root` when the caller has it."""
     from soc2kit.revision import resolve_revision
 
     base = Path(root).resolve()
     if not base.is_dir():
         raise UsageError("is not a folder", path=base)
-    info = repo_info(base)
+    info = info or repo_info(base)
     if info.head is None:
         raise UsageError("the Git repository has no commits yet: there is no trail to export", path=info.toplevel)
-    head = info.head if rev == "HEAD" else resolve_revision(base, rev, info=info)[0]
-    return _Context(root=base, prefix=info.prefix, head=head, timezone=_timezone_at(base, info.prefix, head))
+    head = info.head if rev in {"HEAD", info.head} else resolve_revision(base, rev, info=info)[0]
+    zone = timezone or _timezone_at(blobs, info.prefix, head)
+    return _Context(root=base, prefix=info.prefix, head=head, timezone=zone)
 
 
-def _timezone_at(root: Path, prefix: str, rev: str) -> str:
-    """`audit.timezone` of soc2kit.yml at `rev`; UTC when it is missing or not a known zone.
+def _timezone_at(blobs: Blobs, prefix: str, rev: str) -> str:
+    """`audit.timezone` of soc2kit.yml at `rev`, read as `load_config` reads it (UTC when missing or invalid)."""
+    from soc2kit.program import config_from_bytes
 
-    Read with the documents parser only (no model validation): the trail needs one key, fast.
-    """
-    import git
-
-    from soc2kit.documents import Document, decode, parse_text
-
-    runner = git.Git(str(root))
-    try:
-        _sha, _type, _size, raw = runner.get_object_data(f"{rev}:{prefix}soc2kit.yml")
-    except (ValueError, OSError):
-        return "UTC"
-    finally:
-        runner.clear_cache()
-    doc = Document(path="soc2kit.yml", kind="config")
-    text = decode(raw, doc.path, doc.diagnostics)
-    if text is not None:
-        parse_text(doc, text, markdown=False)
-    audit = doc.data.get("audit") if doc.data is not None else None
-    zone = audit.get("timezone", "UTC") if isinstance(audit, dict) else "UTC"
-    try:
-        ZoneInfo(zone)
-    except (ValueError, TypeError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        return "UTC"
-    return str(zone)
+    raw = blobs.read(f"{rev}:{prefix}soc2kit.yml")
+    return config_from_bytes(raw).audit.timezone if raw is not None else "UTC"
 
 
 def export_trail(
@@ -363,12 +353,55 @@ def export_trail(
     rev: str = "HEAD",
     first_parent: bool = False,
     signatures: bool = True,
+    info: RepoInfo | None = None,
+    timezone: str | None = None,
+    blobs: Blobs | None = None,
+    at_head: dict[str, Document] | None = None,
 ) -> TrailMeta:
-    """Stream the trail into `out` (see the module doc). `signatures=False`: no signature checks."""
+    """Stream the trail into `out` (see the module doc). `signatures=False`: no signature checks.
+
+    For a caller that has read the repository already (the bundle): `info` its `repo_info`,
+    `timezone` the audit time zone, `blobs` an open object reader to share, `at_head` the documents
+    of the program at `rev` (their entities are not read from Git again)."""
     if output_format not in TRAIL_FORMATS:
         raise UsageError(f"unknown trail format '{output_format}'; use one of {', '.join(TRAIL_FORMATS)}")
     _check_range(since, until)
-    ctx = _context(root, rev)
+    with contextlib.ExitStack() as stack:
+        if blobs is None:
+            base = Path(root).resolve()
+            blobs = stack.enter_context(Blobs(base if base.is_dir() else Path.cwd()))
+        return _export(
+            root,
+            out,
+            output_format=output_format,
+            since=since,
+            until=until,
+            rev=rev,
+            first_parent=first_parent,
+            signatures=signatures,
+            info=info,
+            timezone=timezone,
+            blobs=blobs,
+            at_head=at_head or {},
+        )
+
+
+def _export(
+    root: str | Path,
+    out: IO[bytes],
+    *,
+    output_format: str,
+    since: date | None,
+    until: date | None,
+    rev: str,
+    first_parent: bool,
+    signatures: bool,
+    info: RepoInfo | None,
+    timezone: str | None,
+    blobs: Blobs,
+    at_head: dict[str, Document],
+) -> TrailMeta:
+    ctx = _context(root, rev, info=info, timezone=timezone, blobs=blobs)
     meta = TrailMeta(
         soc2kit=__version__,
         format=output_format,
@@ -381,7 +414,7 @@ def export_trail(
         signatures=signatures,
     )
     writer = _HashingWriter(out)
-    entities = _Entities(ctx.root, ctx.prefix, ctx.head)
+    entities = _Entities(ctx.root, ctx.prefix, ctx.head, blobs, at_head)
     commits = iter_commits(
         ctx.root,
         rev=ctx.head,
@@ -391,15 +424,12 @@ def export_trail(
         tz=ZoneInfo(ctx.timezone),
         signatures=signatures,
     )
-    try:
-        writers: dict[str, Callable[[Iterator[Commit], _Entities, _HashingWriter, TrailMeta], int]] = {
-            "jsonl": _write_jsonl,
-            "csv": _write_csv,
-            "md": _write_md,
-        }
-        meta.commits = writers[output_format](commits, entities, writer, meta)
-    finally:
-        entities.close()
+    writers: dict[str, Callable[[Iterator[Commit], _Entities, _HashingWriter, TrailMeta], int]] = {
+        "jsonl": _write_jsonl,
+        "csv": _write_csv,
+        "md": _write_md,
+    }
+    meta.commits = writers[output_format](commits, entities, writer, meta)
     meta.sha256 = writer.digest.hexdigest()
     return meta
 

@@ -15,6 +15,7 @@ import pytest
 
 from soc2kit.bundle import _entry_name, _read_regular, build_bundle
 from soc2kit.errors import UsageError
+from tests.conftest import POLICY as POLICY_TEXT
 from tests.conftest import make_program, run_cli, sha256
 from tests.gitrepo import BOB, GitRepo
 
@@ -461,3 +462,90 @@ def test_the_trail_runs_to_head_so_evidence_edited_after_the_period_shows(tmp_pa
     assert late["Replace the scan"]["commit"] == after
     assert meta["period"] == {"start": "2026-01-01", "end": "2026-06-30", "timezone": "UTC"}
     assert meta["trail"]["commits"] == len(trail) - 1
+
+
+# -- what one bundle costs ---------------------------------------------------------------------------
+
+GIT_PROCESS_LIMIT = 12
+"""The most git processes one bundle may start, whatever the number of files and commits."""
+
+
+def _grown(root: Path, extra: int) -> GitRepo:
+    """The bundle repository, then `extra` more evidence records (each with a file, in its own commit
+    after the period, as in the bundle repository) and `extra` more policies: more files and more
+    commits, the same kind of program."""
+    repo = _bundle_repo(root)
+    for n in range(extra):
+        content = f"extra evidence {n}\n".encode()
+        repo.write(f"evidence/TC-01/extra-{n}.txt", content)
+        repo.write(
+            f"evidence/TC-01/extra-{n}.yaml",
+            f"id: EV-TC-01-EXTRA-{n}\ncontrol: TC-01\nrequirement: review\ncollected: 2026-05-{n % 28 + 1:02d}\n"
+            f"collector: bob@example.com\nfiles:\n  - path: extra-{n}.txt\n    sha256: {sha256(content)}\n",
+        )
+        repo.write(
+            f"policies/extra-{n}.md",
+            POLICY_TEXT.format(id=f"POL-EXTRA-{n}", title=f"Extra Policy {n}"),
+        )
+        repo.commit(f"More evidence {n} (#{100 + n})", date=f"2026-09-{n % 28 + 1:02d}T12:00:00+00:00")
+    return repo
+
+
+_PATH = os.environ.get("PATH", os.defpath)
+
+
+def _git_wrapper(folder: Path, log: Path) -> str:
+    """A PATH whose first `git` appends its arguments to `log` and runs the real git."""
+    real = shutil.which("git", path=_PATH)
+    assert real is not None
+    folder.mkdir(parents=True)
+    wrapper = folder / "git"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return f"{folder}{os.pathsep}{_PATH}"
+
+
+def _costs(repo: GitRepo, tmp_path: Path, monkeypatch, period: tuple[date, date] = (date(2026, 1, 1), date(2026, 6, 30))):
+    """(git processes, program folders read, rule runs) of one `build_bundle`."""
+    import soc2kit.check
+    import soc2kit.program
+    import soc2kit.rules
+
+    log = tmp_path / "git.log"
+    monkeypatch.setenv("PATH", _git_wrapper(tmp_path / "bin", log))
+    reads: list[Path] = []
+    rule_runs: list[object] = []
+    discover = soc2kit.program._discover
+
+    def counted_discover(root: Path):
+        reads.append(root)
+        return discover(root)
+
+    def counted_rules(program):
+        rule_runs.append(program)
+        return iter(())
+
+    monkeypatch.setattr(soc2kit.program, "_discover", counted_discover)
+    monkeypatch.setattr(soc2kit.rules, "run_rules", counted_rules)
+    monkeypatch.setattr(soc2kit.check, "run_rules", counted_rules)
+    result = build_bundle(repo.root, *period, tmp_path / "audit.zip", include_failed_evidence=True)
+    assert result.written
+    return len(log.read_text(encoding="utf-8").splitlines()), len(reads), len(rule_runs)
+
+
+def test_a_bundle_starts_a_fixed_number_of_git_processes_and_reads_each_revision_once(tmp_path, monkeypatch):
+    small = _bundle_repo(tmp_path / "small")
+    large = _grown(tmp_path / "large", 25)
+    small_git, small_reads, small_rules = _costs(small, tmp_path / "s", monkeypatch)
+    large_git, large_reads, large_rules = _costs(large, tmp_path / "l", monkeypatch)
+    assert small_git == large_git <= GIT_PROCESS_LIMIT
+    # HEAD and the period end are two commits: each is read once, and nothing is checked.
+    assert small_reads == large_reads == 2
+    assert small_rules == large_rules == 0
+
+
+def test_a_period_ending_at_head_reads_the_program_once(tmp_path, monkeypatch):
+    repo = _bundle_repo(tmp_path / "repo")
+    git_processes, reads, rule_runs = _costs(repo, tmp_path / "run", monkeypatch, (date(2026, 1, 1), date(2026, 12, 31)))
+    assert (reads, rule_runs) == (1, 0)
+    assert git_processes <= GIT_PROCESS_LIMIT

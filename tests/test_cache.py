@@ -20,7 +20,7 @@ import pytest
 from soc2kit import __version__, cache, reading
 from soc2kit.cache import cache_file, cache_home
 from soc2kit.documents import Document
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from tests.conftest import ProgramDir
 
 OLD_CACHE = Path(".soc2kit-cache") / "program.pickle"

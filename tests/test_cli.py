@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from soc2kit import __version__
@@ -138,3 +141,48 @@ def test_schema_check_detects_stale(tmp_path: Path) -> None:
     result = run_cli("schema", "--dir", str(folder), "--check")
     assert result.returncode == 1
     assert "policy.schema.json: stale" in result.stderr
+
+
+def test_commands_return_their_exit_code_and_only_the_group_exits(program_dir: ProgramDir) -> None:
+    from soc2kit.cli import main
+    from soc2kit.cli.check import check
+
+    program_dir.replace("controls/TC-09.md", "criteria: [CC9.2]", "criteria: [CC9.2, CC6.9]")
+    # An embedding caller (a test, a bigger tool) gets the code back instead of a SystemExit.
+    assert check.main([str(program_dir.root), "--format", "json"], standalone_mode=False) == 1
+    assert main.exit_code(["check", str(program_dir.root), "--format", "json"]) == 1
+    assert main.exit_code(["check", str(program_dir.root / "nope")]) == 2
+    with pytest.raises(SystemExit) as exited:
+        main(["check", str(program_dir.root), "--format", "json"])
+    assert exited.value.code == 1
+
+
+def test_format_lists_are_the_librarys_and_load_only_when_used() -> None:
+    from soc2kit import diagnostics, diff, status_report, trail
+    from soc2kit.cli import main
+    from soc2kit.reference import commands
+
+    owned = {
+        "check": diagnostics.FORMATS,
+        "evidence verify": diagnostics.FORMATS,
+        "changes check": diagnostics.FORMATS,
+        "status": status_report.STATUS_FORMATS,
+        "trail export": trail.TRAIL_FORMATS,
+        "diff": diff.DIFF_FORMATS,
+    }
+    for ctx in commands(main):
+        path = ctx.command_path.removeprefix("soc2kit ")
+        if path in owned:
+            [option] = [p for p in ctx.command.params if p.name == "output_format"]
+            assert isinstance(option.type, click.Choice)
+            assert tuple(option.type.choices) == owned[path], path
+    code = "import sys, soc2kit.cli; print(*(m in sys.modules for m in ('soc2kit.diagnostics', 'soc2kit.trail', 'soc2kit.diff')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False", "False"]
+
+
+def test_unknown_audit_type_is_the_librarys_usage_error(tmp_path: Path) -> None:
+    result = run_cli("init", str(tmp_path / "new"), "--no-git", "--type", "type3")
+    assert result.returncode == 2
+    assert result.stderr == "soc2kit: error: unknown audit type 'type3'; use type1 or type2\n"
+    assert not (tmp_path / "new").exists()

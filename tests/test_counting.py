@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from soc2kit.history import clear_cache
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from soc2kit.readiness import assess
 from tests.conftest import ProgramDir, make_program, run_cli
 from tests.gitrepo import GitRepo

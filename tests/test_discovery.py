@@ -117,7 +117,7 @@ def test_bundle_from_a_subfolder_is_the_bundle_from_the_root(repo: GitRepo, tmp_
     [
         ("new policy", "policies/zeta.md"),
         ("new control", "controls/ZZ-01.md"),
-        ("new evidence", "evidence/TC-01/*.yaml"),
+        ("new evidence", "evidence/TC-01/*/record.yaml"),
     ],
 )
 def test_new_from_a_subfolder_writes_into_the_program(repo: GitRepo, name: str, written: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from soc2kit.documents import Document, parse_text
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from tests.conftest import ProgramDir
 
 GOOD_POLICY = "policies/information-security.md"

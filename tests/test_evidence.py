@@ -30,7 +30,7 @@ from soc2kit.evidence import (
     find_secrets,
     verify_evidence,
 )
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from tests.conftest import ProgramDir, make_program
 from tests.gitrepo import GitRepo
 

@@ -6,10 +6,10 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-import git
 import pytest
 
 from soc2kit import history as hist
+from soc2kit.git import Blobs, command
 from soc2kit.history import HistoryUnavailableError, iter_commits, load_history, pr_number
 from tests.conftest import make_program
 from tests.gitrepo import ALICE, BOB, CAROL, GitRepo, program_repo
@@ -279,7 +279,7 @@ def test_file_names_with_separators_round_trip_through_renames(tmp_path, name):
 
 def test_evidence_rewritten_by_a_commit_whose_subject_holds_the_marker_is_still_found(tmp_path):
     from soc2kit.evidence import verify_evidence
-    from soc2kit.program import load_program
+    from soc2kit.loader import load_program
 
     repo = program_repo(tmp_path / "repo")
     tampered = "reviewed by mallory\n"
@@ -317,11 +317,8 @@ def test_read_blob_keeps_the_batch_in_step_after_a_path_with_a_newline(tmp_path)
     repo.write("policies/c.md\r", "third\n")
     repo.write("policies/c.md", "fourth\n")
     sha = repo.commit("Awkward names")
-    runner = git.Git(str(repo.root))
-    try:
-        read = [hist.read_blob(runner, f"{sha}:policies/{name}") for name in ("a\nb.md", "b.md", "c.md\r", "c.md", "none.md")]
-    finally:
-        runner.clear_cache()
+    with Blobs(repo.root) as blobs:
+        read = [blobs.read(f"{sha}:policies/{name}") for name in ("a\nb.md", "b.md", "c.md\r", "c.md", "none.md")]
     assert read == [b"first\n", b"second\n", b"third\n", b"fourth\n", None]
 
 
@@ -329,7 +326,7 @@ def test_tokens_split_across_reads_come_out_whole(tmp_path, monkeypatch):
     repo, _made = _hostile_repo(tmp_path / "repo")
     repo.write("policies/r\u00e9sum\u00e9 \u65e5\u672c.md", "x\n")
     repo.commit("Unicode \u2014 \u65e5\u672c")
-    output = subprocess.run(hist.log_command(), cwd=repo.root, capture_output=True, check=True).stdout
+    output = subprocess.run(command(hist.log_command()), cwd=repo.root, capture_output=True, check=True).stdout
     whole = list(hist._parse_log(hist._tokens(io.BytesIO(output))))
     monkeypatch.setattr(hist, "_CHUNK", 3)  # every multi-byte character and token is cut somewhere
     assert list(hist._parse_log(hist._tokens(io.BytesIO(output)))) == whole

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from soc2kit.cli import main as cli
 from soc2kit.digests import NotARegularFileError, file_sha256
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from soc2kit.revision import load_program_at
 from tests.conftest import ProgramDir, make_program, run_cli
 from tests.gitrepo import GitRepo
@@ -44,7 +44,7 @@ _CHILD = textwrap.dedent(
     """
     import json, resource, sys
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-    from soc2kit.program import load_program
+    from soc2kit.loader import load_program
     program = load_program(sys.argv[1], use_cache=False)
     print(json.dumps([[d.code, d.path, d.line, d.message] for d in program.diagnostics]))
     """

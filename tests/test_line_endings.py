@@ -12,8 +12,8 @@ import pytest
 
 from soc2kit.digests import CHUNK
 from soc2kit.line_endings import GITATTRIBUTES, PROTECTION_LINE, conversion
-from soc2kit.program import load_program
-from soc2kit.scaffold import InitOptions, init_program
+from soc2kit.loader import load_program
+from soc2kit.starter import InitOptions, init_program
 from tests.conftest import make_program
 from tests.gitrepo import GitRepo
 

@@ -12,8 +12,9 @@ import yaml
 
 from soc2kit.editing import edit_front_matter, edit_yaml
 from soc2kit.evidence import AddRequest, add_evidence
-from soc2kit.program import load_program
-from soc2kit.scaffold import InitOptions, NewControl, NewPolicy, init_program, new_control, new_evidence, new_policy
+from soc2kit.loader import load_program
+from soc2kit.new import NewControl, NewPolicy, new_control, new_evidence, new_policy
+from soc2kit.starter import InitOptions, init_program
 
 TODAY = date(2026, 11, 22)
 ALL = ("security", "availability", "confidentiality", "processing-integrity", "privacy")

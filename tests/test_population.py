@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from soc2kit.errors import UsageError
+from soc2kit.loader import load_program
 from soc2kit.population import SAMPLE_METHOD, Item, population, sample
-from soc2kit.program import load_program
 from tests.conftest import make_program, run_cli
 from tests.gitrepo import BOB, CAROL, GitRepo
 from tests.test_readiness import quarterly_repo

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from soc2kit.errors import UsageError
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from soc2kit.readiness import SCORE_FORMULA, assess, view_of
 from tests.conftest import SECURITY_CRITERIA, ProgramDir, make_program, run_cli
 from tests.gitrepo import GitRepo

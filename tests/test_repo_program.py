@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from soc2kit.program import load_program
+from soc2kit.loader import load_program
 from soc2kit.schema import stale_schemas
 from tests.conftest import run_cli
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from soc2kit.program import load_program
-from soc2kit.rules.registry import RULES, Severity
+from soc2kit.loader import load_program
+from soc2kit.registry import RULES, Severity
 from tests.conftest import CONTROL, POLICY, ProgramDir
 
 

@@ -12,9 +12,11 @@ import git
 import pytest
 
 from soc2kit.errors import UsageError
-from soc2kit.program import load_program
+from soc2kit.evidence import AddRequest, add_evidence
+from soc2kit.loader import load_program
+from soc2kit.new import NewControl, NewPolicy, new_control, new_evidence, new_policy
 from soc2kit.rules.content import PLACEHOLDER
-from soc2kit.scaffold import InitOptions, NewControl, NewPolicy, init_program, new_control, new_evidence, new_policy
+from soc2kit.starter import InitOptions, init_program
 from tests.conftest import run_cli
 
 CATEGORIES = ("security", "availability", "confidentiality", "processing-integrity", "privacy")
@@ -152,7 +154,8 @@ def test_new_documents_get_next_ids_and_pass_check(tmp_path: Path) -> None:
     )
     assert control_path.name == "AC-14.md"
     evidence_path = new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
-    assert evidence_path == root / "evidence" / "AC-14" / "2026-11-22-dlp-alert-triage.yaml"
+    # Named as `evidence add` names a record: a folder per record, its files beside record.yaml.
+    assert evidence_path == root / "evidence" / "AC-14" / "2026-11-22-dlp-alert-triage" / "record.yaml"
     program = load_program(root, use_cache=False, today=TODAY)
     # What `new` wrote is not finished: its placeholders fail check (SK014) until they are replaced.
     placeholders = {(d.path, d.line) for d in program.errors if d.code == "SK014"}
@@ -162,7 +165,7 @@ def test_new_documents_get_next_ids_and_pass_check(tmp_path: Path) -> None:
     assert program.controls["AC-14"].policies == ["POL-DLP"]
     assert program.evidence_of(program.controls["AC-14"])[0].id == "EV-AC-14-20261122-DLP-ALERT-TRIAGE"
     second = new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
-    assert second.name == "2026-11-22-dlp-alert-triage-2.yaml"
+    assert second == root / "evidence" / "AC-14" / "2026-11-22-dlp-alert-triage-2" / "record.yaml"
 
 
 def test_new_refuses_to_overwrite_and_bad_references(tmp_path: Path) -> None:
@@ -243,3 +246,24 @@ def test_placeholder_marker_only_matches_itself(tmp_path: Path) -> None:
     [diag] = [d for d in program.diagnostics if d.code == "SK014"]
     assert (diag.path, diag.line) == ("policies/access-control.md", 4)
     assert diag.message == "placeholder text is still here: 'TODO(soc2kit): a role'"
+
+
+def test_new_evidence_and_evidence_add_name_records_alike(tmp_path: Path) -> None:
+    # One naming scheme: each command takes the next free record ID and folder after the other's.
+    root = tmp_path / "p"
+    init_program(root, InitOptions(git=False), today=TODAY)
+    export = tmp_path / "export.csv"
+    export.write_text("user,reviewed\nalice,yes\n", encoding="utf-8")
+    control = load_program(root, use_cache=False, today=TODAY).controls["AC-06"]
+    requirement = control.evidence[0].id
+    collected = date(2026, 4, 6)
+    base = f"evidence/AC-06/2026-04-06-{requirement}"
+    record_id = f"EV-AC-06-20260406-{requirement.upper()}"
+    first = new_evidence(root, "AC-06", requirement=requirement, collected=collected, collector="alice")
+    added = add_evidence(root, AddRequest("AC-06", (export,), requirement=requirement, collected=collected, cwd=tmp_path))
+    third = new_evidence(root, "AC-06", requirement=requirement, collected=collected, collector="alice")
+    assert first.relative_to(root).as_posix() == f"{base}/record.yaml"
+    assert (added.record_path, added.record_id) == (f"{base}-2/record.yaml", f"{record_id}-2")
+    assert third.relative_to(root).as_posix() == f"{base}-3/record.yaml"
+    program = load_program(root, use_cache=False, today=TODAY)
+    assert sorted(r.id for r in program.evidence_of(program.controls["AC-06"])) == [record_id, f"{record_id}-2", f"{record_id}-3"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import ProgramDir
 
-from soc2kit.rules.registry import RULES
+from soc2kit.registry import RULES
 from soc2kit.site.pages import build_pages
 from soc2kit.site.portal import load_portal
 
@@ -598,3 +598,29 @@ def test_hostile_values_in_every_field_reach_no_page_as_markup(program_dir: Prog
     changes = _visible_text(root / "site" / "changes" / "index.html")
     assert 'Mallory " onmouseover="alert(13) [m](javascript:alert(14))' in changes
     assert '"><img src=x onerror=alert(11)> {: onclick=alert(12) }' in changes
+
+
+def test_serve_rebuilds_keep_the_git_history_until_head_moves(program_dir: ProgramDir) -> None:
+    from mkdocs.config import load_config
+
+    with_site(program_dir)
+    commit_all(program_dir.root, "Start the program", "2026-01-05")
+    first = load_config(str(program_dir.root / "mkdocs.yml"))
+    first.plugins.on_startup(command="serve", dirty=False)
+    plugin = first.plugins["soc2kit"]
+    plugin.on_config(first)
+    kept = plugin.history
+    assert kept is not None
+    assert kept.available
+
+    program_dir.replace("policies/information-security.md", "title: Information Security Policy", "title: Security Charter")
+    rebuild = load_config(str(program_dir.root / "mkdocs.yml"))  # what `mkdocs serve` does on every change
+    assert rebuild.plugins["soc2kit"] is plugin
+    plugin.on_config(rebuild)
+    assert plugin.portal.history is kept
+    assert plugin.portal.program.policies["POL-ISP"].title == "Security Charter"
+
+    commit_all(program_dir.root, "Rename the policy", "2026-01-06")
+    plugin.on_config(load_config(str(program_dir.root / "mkdocs.yml")))
+    assert plugin.history is not kept
+    assert plugin.portal.history.head != kept.head

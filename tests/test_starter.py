@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from soc2kit.catalog import load_catalog
-from soc2kit.program import Program, load_program
+from soc2kit.loader import load_program
+from soc2kit.program import Program
 from soc2kit.rules.content import POLICY_SECTIONS
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,6 +12,7 @@ import pytest
 
 from soc2kit import __version__
 from soc2kit.errors import UsageError
+from soc2kit.git import Blobs
 from soc2kit.history import iter_commits
 from soc2kit.trail import CSV_COLUMNS, _Entities, _files, _record, _record_line, export_trail
 from tests.conftest import CONFIG, run_cli
@@ -253,14 +254,14 @@ def test_fast_json_lines_equal_json_dumps_even_for_awkward_text(tmp_path):
     repo.write("controls/Ünïcødé\ttab.md", "x")
     repo.commit('Say "hi" \\ to Zoë ☃ (#5)', author=('Zoë "Z" Ünal', "zoe@example.com"), trailers=[("Reviewed-by", "Ana <a@x>")])
     head = repo.head()
-    entities = _Entities(repo.root, "", head)
     commits = list(iter_commits(repo.root))
     assert [c.subject for c in commits] == ['Say "hi" \\ to Zoë ☃ (#5)']
-    for commit in commits:
-        rows = _files(entities, commit)
-        expected = json.dumps(_record(commit, rows), ensure_ascii=False, separators=(",", ":")) + "\n"
-        assert _record_line(commit, rows) == expected
-    entities.close()
+    with Blobs(repo.root) as blobs:
+        entities = _Entities(repo.root, "", head, blobs)
+        for commit in commits:
+            rows = _files(entities, commit)
+            expected = json.dumps(_record(commit, rows), ensure_ascii=False, separators=(",", ":")) + "\n"
+            assert _record_line(commit, rows) == expected
 
 
 def test_signatures_can_be_skipped(history_repo):

@@ -1,7 +1,8 @@
 """The `soc2kit` command: parse options, call the library, print. One module per command family;
 each imports only click at start-up, so `soc2kit --help` stays fast.
 
-Exit codes: 0 success, 1 findings of error severity, 2 usage error or unusable `soc2kit.yml`."""
+Exit codes: 0 success, 1 findings of error severity, 2 usage error or unusable `soc2kit.yml`. A
+command returns its exit code; only the group's `main` ends the process."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ import click
 from soc2kit import __version__
 from soc2kit.cli import check, evidence, scaffold, status
 from soc2kit.cli import trail as trail_commands
-from soc2kit.cli.options import EXIT_USAGE
+from soc2kit.cli.options import EXIT_OK, EXIT_USAGE
 
 
 class _Group(click.Group):
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        """Turn every soc2kit error into one `soc2kit: error: ...` line with exit 2, never a traceback."""
+        """Run the command and end the process with the exit code it returns (0 when it returns
+        nothing); every soc2kit error becomes one `soc2kit: error: ...` line with exit 2, never a traceback."""
+        sys.exit(self.exit_code(*args, **kwargs))
+
+    def exit_code(self, *args: Any, **kwargs: Any) -> int:
         from soc2kit.errors import Soc2kitError
 
         arguments = kwargs.get("args", args[0] if args else None)
@@ -27,21 +32,22 @@ class _Group(click.Group):
         for argument in arguments or ():
             if isinstance(argument, str) and "\0" in argument:
                 click.echo(f"soc2kit: error: the argument {argument!r} contains a NUL byte", err=True)
-                sys.exit(EXIT_USAGE)
+                return EXIT_USAGE
         try:
             kwargs["standalone_mode"] = False
-            return super().main(*args, **kwargs)
+            returned = super().main(*args, **kwargs)
         except click.exceptions.Abort:
             click.echo("soc2kit: aborted", err=True)
-            sys.exit(130)
+            return 130
         except click.ClickException as exc:
             exc.show()
-            sys.exit(EXIT_USAGE)
+            return EXIT_USAGE
         except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
+            return exc.exit_code
         except Soc2kitError as exc:
             click.echo(f"soc2kit: error: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
+            return EXIT_USAGE
+        return returned if isinstance(returned, int) else EXIT_OK
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -74,14 +74,15 @@ def add(
 @click.option("--no-cache", is_flag=True, help="Hash every file again instead of reusing unchanged results.")
 @click.option("--no-history", is_flag=True, help="Skip the Git history checks (changed after commit, back-dated, uncommitted).")
 @diagnostics_output
-def verify(root: Path, no_cache: bool, no_history: bool, output_format: str, output: Path | None) -> None:
+def verify(root: Path, no_cache: bool, no_history: bool, output_format: str, output: Path | None) -> int:
     """Recompute every evidence digest; report missing, changed and unrecorded files, and with Git
     history evidence changed after it was committed, back-dated or not committed yet."""
+    from soc2kit.diagnostics import apply_severities
     from soc2kit.evidence import verify_evidence
-    from soc2kit.program import load_program
-    from soc2kit.rules.registry import apply_severities
+    from soc2kit.loader import load_program
+    from soc2kit.reading import default_jobs
 
-    program = load_program(root, use_cache=not no_cache)
+    program = load_program(root, use_cache=not no_cache, jobs=default_jobs())
     history = None
     if not no_history:
         from soc2kit.history import load_history
@@ -93,7 +94,7 @@ def verify(root: Path, no_cache: bool, no_history: bool, output_format: str, out
             click.echo(f"soc2kit: warning: {history.note}", err=True)
     found = apply_severities(verify_evidence(program, history), program.config.rules)
     documents = sum(1 for doc in program.documents.values() if doc.kind == "evidence")
-    report_diagnostics(
+    return report_diagnostics(
         found,
         documents=documents,
         output_format=output_format,

@@ -1,4 +1,5 @@
-"""What several commands share: option parsers, and printing diagnostics in every format."""
+"""What several commands share: option parsers, choices the library owns, and printing diagnostics
+in every format. Commands return their exit code; the group's `main` ends the process with it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,24 @@ if TYPE_CHECKING:
     from soc2kit.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMATS = ("text", "json", "github", "sarif")
+
+
+class LibraryChoice(click.Choice[str]):
+    """A choice whose values a library module owns (`module.NAME`), imported only when the option is
+    parsed or its help is shown, so that `soc2kit --help` and the other commands start without it."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self._source = (module, name)
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> Sequence[str]:
+        module, name = self._source
+        return tuple(getattr(import_module(module), name))
+
+    @choices.setter
+    def choices(self, _values: Sequence[str]) -> None:
+        raise AttributeError("the library owns these choices")
 
 
 def _program_root(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path:
@@ -78,7 +97,7 @@ def diagnostics_output(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(FORMATS),
+        type=LibraryChoice("soc2kit.diagnostics", "FORMATS"),
         default="text",
         show_default=True,
         help="text for people, json for tools, github for workflow annotations, sarif for code scanning.",
@@ -95,8 +114,8 @@ def report_diagnostics(
     usable: bool = True,
     unit: str = "document",
     nothing_examined: str = "",
-) -> None:
-    """Print (or write) the report, then exit: 0 clean, 1 any error finding, 2 when the input was unusable.
+) -> int:
+    """Print (or write) the report; return the exit code: 0 clean, 1 any error finding, 2 when the input was unusable.
 
     Paths are relative to the program `root` in text and json, and to the Git root in github and
     sarif, where GitHub places them. `nothing_examined` says why, when `documents` is 0."""
@@ -116,8 +135,8 @@ def report_diagnostics(
     if output is not None or output_format == "sarif":
         click.echo(summary.line(), err=True)
     if not usable:
-        sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_FINDINGS if summary.errors else EXIT_OK)
+        return EXIT_USAGE
+    return EXIT_FINDINGS if summary.errors else EXIT_OK
 
 
 def repository_prefix(root: Path) -> str:

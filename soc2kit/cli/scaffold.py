@@ -21,7 +21,13 @@ from soc2kit.cli.options import csv, iso_date, root_option, shown
     show_default=True,
     help="Comma-separated: security, availability, confidentiality, processing-integrity, privacy.",
 )
-@click.option("--type", "audit_type", type=click.Choice(["type1", "type2"]), default="type1", show_default=True)
+@click.option(
+    "--type",
+    "audit_type",
+    default="type1",
+    show_default=True,
+    help="type1 (design as of a date) or type2 (operation over a period).",
+)
 @click.option("--as-of", callback=iso_date, help="Type I: the date the design is assessed at (default: today).")
 @click.option("--period-start", callback=iso_date, help="Type II: first day of the observation period.")
 @click.option("--period-end", callback=iso_date, help="Type II: last day of the observation period.")
@@ -40,7 +46,7 @@ def init(
     no_git: bool,
 ) -> None:
     """Create a new compliance repository in DIRECTORY from the starter program."""
-    from soc2kit.scaffold import InitOptions, init_program
+    from soc2kit.starter import InitOptions, init_program
 
     options = InitOptions(
         organization=organization,
@@ -88,7 +94,7 @@ def new() -> None:
 @root_option
 def new_policy_command(title: str, policy_id: str | None, owner: str, approver: str, root: Path) -> None:
     """Create a draft policy with every standard section."""
-    from soc2kit.scaffold import NewPolicy, new_policy
+    from soc2kit.new import NewPolicy, new_policy
 
     path = new_policy(root, NewPolicy(title=title, owner=owner, approver=approver, policy_id=policy_id), today=date.today())
     click.echo(f"Created {shown(path)}")
@@ -116,7 +122,7 @@ def new_control_command(
     root: Path,
 ) -> None:
     """Create a control with Description and Test procedure sections."""
-    from soc2kit.scaffold import NewControl, new_control
+    from soc2kit.new import NewControl, new_control
 
     spec = NewControl(
         title=title,
@@ -139,7 +145,7 @@ def new_control_command(
 @root_option
 def new_evidence_command(control: str, requirement: str | None, collected: date | None, collector: str, root: Path) -> None:
     """Create an evidence record for CONTROL (list its files, or use `soc2kit evidence add`)."""
-    from soc2kit.scaffold import new_evidence
+    from soc2kit.new import new_evidence
 
     path = new_evidence(root, control, requirement=requirement, collected=collected or date.today(), collector=collector)
     click.echo(f"Created {shown(path)}")

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import EXIT_USAGE, emit, iso_date, period, program_argument, use_color
-
-STATUS_FORMATS = ("table", "json", "md")
+from soc2kit.cli.options import EXIT_OK, EXIT_USAGE, LibraryChoice, emit, iso_date, period, program_argument, use_color
 
 
 @click.command()
@@ -23,7 +21,7 @@ STATUS_FORMATS = ("table", "json", "md")
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(STATUS_FORMATS),
+    type=LibraryChoice("soc2kit.status_report", "STATUS_FORMATS"),
     default="table",
     show_default=True,
     help="table for people, json for tools and the portal, md for a Markdown report.",
@@ -47,7 +45,7 @@ def status(
     sample_size: int | None,
     seed: str | None,
     no_cache: bool,
-) -> None:
+) -> int:
     """Readiness of the program in PATH (default: found upwards, as for check): score, bars per
     category and series, gaps, missing and stale evidence.
 
@@ -56,29 +54,26 @@ def status(
     """
     from soc2kit.errors import UsageError
 
-    if as_of is not None and period is not None:
-        raise UsageError("give --as-of (Type I) or --period (Type II), not both")
     if sample_size is not None and population_of is None:
         raise UsageError("--sample draws from a population: add --population CONTROL")
     if sample_size is not None and seed is None:
         raise UsageError("--sample needs --seed: the seed makes the sample reproducible, and the auditor should choose it")
     if seed is not None and sample_size is None:
         raise UsageError("--seed only applies with --sample N")
-    if sample_size is not None and sample_size < 1:
-        raise UsageError(f"--sample needs a positive number of items, not {sample_size}")
 
-    from soc2kit.program import load_program
+    from soc2kit.program import read_program
     from soc2kit.readiness import assess, view_of
+    from soc2kit.reading import default_jobs
     from soc2kit.status_report import population_text, readiness_text
 
     with _progress() as report:
-        program = load_program(path, use_cache=not no_cache)
+        program = read_program(path, use_cache=not no_cache, jobs=default_jobs())
         if not program.config_ok:
             for diag in program.diagnostics:
                 if diag.code == "SK020" or (diag.path == "soc2kit.yml" and diag.severity.value == "error"):
                     click.echo(f"{diag.path}:{diag.line}: {diag.message}", err=True)
             click.echo("soc2kit: error: soc2kit.yml is not usable, so the audit and its scope are unknown", err=True)
-            sys.exit(EXIT_USAGE)
+            return EXIT_USAGE
         view = view_of(program, as_of=as_of, period=period)
         if population_of is not None:
             if view.period is None:
@@ -103,6 +98,7 @@ def status(
             )
             text = readiness_text(readiness, output_format, limit=limit, color=use_color(output))
     emit(text, output)
+    return EXIT_OK
 
 
 @contextmanager

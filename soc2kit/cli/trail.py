@@ -7,7 +7,17 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import diagnostics_output, emit, iso_date, period, report_diagnostics, root_option
+from soc2kit.cli.options import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    LibraryChoice,
+    diagnostics_output,
+    emit,
+    iso_date,
+    period,
+    report_diagnostics,
+    root_option,
+)
 
 
 @click.group()
@@ -19,7 +29,9 @@ def trail() -> None:
 @root_option
 @click.option("--since", type=str, callback=iso_date, help="First committer day to include (ISO date, audit time zone).")
 @click.option("--until", type=str, callback=iso_date, help="Last committer day to include (ISO date, audit time zone).")
-@click.option("--format", "output_format", type=click.Choice(("jsonl", "csv", "md")), default="jsonl", show_default=True)
+@click.option(
+    "--format", "output_format", type=LibraryChoice("soc2kit.trail", "TRAIL_FORMATS"), default="jsonl", show_default=True
+)
 @click.option("--rev", default="HEAD", show_default=True, help="Export the history of this revision instead of HEAD.")
 @click.option("--first-parent", is_flag=True, help="Only the main line: merges and commits made on the branch itself.")
 @click.option("--no-signatures", is_flag=True, help="Skip signature checks (git runs gpg or ssh-keygen per signed commit).")
@@ -77,14 +89,14 @@ def changes() -> None:
 @click.option("--branch", help="The main branch whose first-parent history is checked (default: the current branch, or main).")
 @click.option("--since", type=str, callback=iso_date, help="Check only commits from this day on (ISO date, audit time zone).")
 @diagnostics_output
-def changes_check(root: Path, branch: str | None, since: date | None, output_format: str, output: Path | None) -> None:
+def changes_check(root: Path, branch: str | None, since: date | None, output_format: str, output: Path | None) -> int:
     """Every policy and control change on the main branch came through a pull request, approved by
     someone other than its author. Exit 1 on any error finding, 2 when it cannot run."""
     from soc2kit.changes import check_changes
 
     report = check_changes(root, branch=branch, since=since)
     from_day = f" on or after {report.since}" if report.since else ""
-    report_diagnostics(
+    return report_diagnostics(
         report.diagnostics,
         documents=report.commits,
         output_format=output_format,
@@ -106,14 +118,11 @@ def changes_check(root: Path, branch: str | None, since: date | None, output_for
     is_flag=True,
     help="Write the zip even when evidence of the period fails verification; FINDINGS.json and bundle.json list each failure.",
 )
-def bundle(root: Path, period: tuple[date, date], output: Path, include_failed_evidence: bool) -> None:
+def bundle(root: Path, period: tuple[date, date], output: Path, include_failed_evidence: bool) -> int:
     """Build the auditor's zip for a period: trail to HEAD, control matrix, evidence, every policy version
     in force, the program at the period end, and a MANIFEST of sha256 digests. Deterministic: two runs
     give identical bytes. Exit 1, writing nothing, when evidence of the period fails verification."""
-    import sys
-
     from soc2kit.bundle import build_bundle
-    from soc2kit.cli.options import EXIT_FINDINGS
 
     start, end = period
     result = build_bundle(root, start, end, output, include_failed_evidence=include_failed_evidence)
@@ -131,19 +140,20 @@ def bundle(root: Path, period: tuple[date, date], output: Path, include_failed_e
             f"{'them' if count != 1 else 'it'} over listed in FINDINGS.json",
             err=True,
         )
-        sys.exit(EXIT_FINDINGS)
+        return EXIT_FINDINGS
     click.echo(f"bundle: {result.entries} entries written to {result.path}; sha256 {result.sha256}")
     for path in result.missing:
         click.echo(f"bundle: warning: evidence file {path} is not in the repository at HEAD", err=True)
     for path in result.outside:
         click.echo(f"bundle: warning: evidence path {path} leaves the repository and was left out", err=True)
+    return EXIT_OK
 
 
 @click.command()
 @click.argument("base")
 @click.argument("head", required=False)
 @root_option
-@click.option("--format", "output_format", type=click.Choice(("text", "json", "md")), default="text", show_default=True)
+@click.option("--format", "output_format", type=LibraryChoice("soc2kit.diff", "DIFF_FORMATS"), default="text", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file instead of stdout.")
 def diff(base: str, head: str | None, root: Path, output_format: str, output: Path | None) -> None:
     """What the change from BASE to HEAD does to the program (HEAD omitted: the work tree).

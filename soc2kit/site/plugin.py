@@ -1,5 +1,9 @@
 """The `soc2kit` MkDocs plugin: adapts MkDocs to the library. Each hook hands the work to
-`soc2kit.site` (the Program is loaded once per build, in on_config) and returns early when disabled."""
+`soc2kit.site` (the Program is loaded once per build, in on_config) and returns early when disabled.
+
+State that outlives one build lives on the plugin instance, which MkDocs keeps for a whole
+`mkdocs serve` session because the plugin has an `on_startup` hook: the Git history read for one
+build serves every rebuild until HEAD moves (editing a policy rebuilds; it does not move HEAD)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import os
 import posixpath
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -21,6 +25,9 @@ from soc2kit import escaping
 from soc2kit.errors import UsageError
 from soc2kit.periods import parse_date
 from soc2kit.site.config import Soc2kitConfig
+
+if TYPE_CHECKING:
+    from soc2kit.history import History
 
 log = logging.getLogger("mkdocs.plugins.soc2kit")
 
@@ -37,8 +44,16 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
         self.root: Path | None = None
         self._nav: list[Any] | None = None
         self._titles: dict[str, str] = {}
+        self.history: History | None = None
+        """The Git history of the last build, kept across `mkdocs serve` rebuilds while HEAD stays."""
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:  # noqa: ARG002 - MkDocs passes hook arguments by name
+        # Having this hook is what makes MkDocs keep one plugin instance across rebuilds; a new
+        # session starts without the previous session's history.
+        self.history = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        self.portal = None
         if not self.config.enabled:
             return config
         from soc2kit.errors import Soc2kitError
@@ -47,6 +62,7 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
 
         base = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         self.root = (base / self.config.program).resolve()
+        git_history = self._git_history(self.root) if self.config.history and self.root.is_dir() else None
         try:
             self.portal = load_portal(
                 self.root,
@@ -56,6 +72,7 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
                 repo_url=config.repo_url,
                 gaps_limit=self.config.gaps_limit,
                 changes_limit=self.config.changes_limit,
+                git_history=git_history,
             )
         except Soc2kitError as exc:
             raise PluginError(f"soc2kit: {exc}") from None
@@ -65,6 +82,20 @@ class Soc2kitPlugin(BasePlugin[Soc2kitConfig]):  # type: ignore[no-untyped-call]
         if CSS_PATH not in config.extra_css:
             config.extra_css.append(CSS_PATH)
         return config
+
+    def _git_history(self, root: Path) -> History:
+        """The History of `root`: the one kept from the previous build while HEAD has not moved."""
+        from soc2kit.history import HistoryUnavailableError, load_history, repo_info
+
+        try:
+            info = repo_info(root)
+        except HistoryUnavailableError:
+            return load_history(root)  # unavailable, with the note that says why
+        kept = self.history
+        if kept is None or not kept.available or kept.root != root or kept.head != info.head:
+            kept = load_history(root, info=info)
+        self.history = kept
+        return kept
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
         if not self.config.enabled or self.portal is None:

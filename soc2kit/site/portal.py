@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soc2kit import escaping
 from soc2kit.site import markdown as md
+
+if TYPE_CHECKING:
+    from soc2kit.history import History
 
 HOME = "index.md"
 POLICIES = "policies/index.md"
@@ -224,13 +227,16 @@ def load_portal(
     repo_url: str | None = None,
     gaps_limit: int = 10,
     changes_limit: int = 100,
+    git_history: History | None = None,
 ) -> Portal:
     """Load the program at `root` once, with its readiness and Git history, for one build of the portal.
+    `git_history`: the History of `root` the caller keeps (the plugin, across `mkdocs serve` rebuilds);
+    read here when None.
 
     Never raises for bad program content (that becomes the Findings page); raises
     `soc2kit.errors.ConfigError` when `root` is not a folder.
     """
-    from soc2kit.program import load_program
+    from soc2kit.loader import load_program
 
     program = load_program(root, today=today, use_cache=use_cache)
     portal = Portal(
@@ -248,7 +254,7 @@ def load_portal(
         return portal
     from soc2kit.history import load_history
 
-    found = load_history(root)
+    found = git_history if git_history is not None else load_history(root)
     portal.history_note = found.note
     if found.available:
         portal.history = found

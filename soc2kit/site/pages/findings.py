@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from soc2kit.rules.registry import RULES as RULES_BY_CODE
+from soc2kit.registry import RULES as RULES_BY_CODE
 from soc2kit.site import markdown as md
 from soc2kit.site.portal import FINDINGS, RULES, GeneratedPage, Portal, control_page, policy_page
 

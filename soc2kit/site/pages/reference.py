@@ -1,4 +1,4 @@
-"""Reference pages generated from the code: the rule table (soc2kit.rules.registry.RULES) and the
+"""Reference pages generated from the code: the rule table (soc2kit.registry.RULES) and the
 CLI reference (click's introspection of `soc2kit.cli.main`), so they never drift from the tool."""
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ def index() -> GeneratedPage:
 
 
 def rules(portal: Portal) -> GeneratedPage:
-    from soc2kit.rules.registry import RULES as REGISTRY
-    from soc2kit.rules.registry import find_rule
+    from soc2kit.registry import RULES as REGISTRY
+    from soc2kit.registry import find_rule
 
     settings: dict[str, str] = {}
     for key, value in portal.program.config.rules.items():

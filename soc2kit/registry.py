@@ -7,13 +7,8 @@ SK3xx policies, SK4xx evidence, SK5xx readiness over the audit period, SK6xx cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from soc2kit.diagnostics import Diagnostic
 
 
 class Severity(StrEnum):
@@ -429,17 +424,3 @@ RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES.values()}
 def find_rule(key: str) -> Rule | None:
     """Look a rule up by code (`SK201`, any case) or by name (`uncovered-criterion`)."""
     return RULES.get(key.upper()) or RULES_BY_NAME.get(key.lower())
-
-
-def apply_severities(found: Iterable[Diagnostic], settings: Mapping[str, str]) -> list[Diagnostic]:
-    """`found` with the severity `soc2kit.yml` sets per rule (keyed by code or name; "off" drops the
-    finding; unknown keys are ignored here, `check` reports them as SK021), sorted for output."""
-    by_code = {rule.code: setting for key, setting in settings.items() if (rule := find_rule(key)) is not None}
-    result = []
-    for diag in found:
-        setting = by_code.get(diag.code)
-        if setting == "off":
-            continue
-        result.append(diag if setting in (None, diag.severity.value) else replace(diag, severity=Severity(setting)))
-    result.sort(key=lambda diag: diag.sort_key())
-    return result

@@ -1,0 +1,284 @@
+"""`soc2kit init`: a new program from the starter program, personalised and committed.
+
+    init_program(target, InitOptions, today=None) -> InitResult
+    starter_root() -> Path: the starter program that ships with soc2kit
+
+The starter is package data (`soc2kit/starter_program/`). In a checkout its `soc2kit.yml`,
+`policies/` and `controls/` are symbolic links to the repository's own program, so the program the
+repository checks is the one `init` hands out and Git holds one copy; a wheel or sdist holds real
+copies (tests/test_wheel.py builds one and runs `init` from it).
+
+Nothing existing is ever overwritten: `init` stages the whole program in a temporary folder and
+moves it into place only once everything is written.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from soc2kit.editing import edit_front_matter, plain_yaml
+from soc2kit.errors import UsageError
+from soc2kit.files import create_file
+from soc2kit.layout import CONFIG_FILE
+from soc2kit.line_endings import GITATTRIBUTES
+from soc2kit.models import CATEGORIES
+
+_STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
+_STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
+PROGRAM_PARTS = ("soc2kit.yml", "policies", "controls", "evidence")
+SETTINGS_FILES = (".gitignore", ".gitattributes")
+"""Written by `init` unless the folder already has one (the user's own is kept, never overwritten)."""
+STARTER_FOLDER = Path(__file__).resolve().parent / "starter_program"
+STARTER_PARTS = (CONFIG_FILE, "policies", "controls")
+
+
+def starter_root() -> Path:
+    """The starter program's folder. Raises UsageError when this installation lacks it: an `init`
+    that quietly created an empty program would look like success."""
+    missing = [name for name in STARTER_PARTS if not (STARTER_FOLDER / name).exists()]
+    if missing:
+        raise UsageError(
+            f"this soc2kit installation has no starter program ({', '.join(missing)} missing in {STARTER_FOLDER}); "
+            "reinstall soc2kit from a complete wheel or checkout"
+        )
+    return STARTER_FOLDER
+
+
+@dataclass(frozen=True)
+class InitOptions:
+    organization: str = "Example Inc."
+    system: str = "Example Platform"
+    categories: tuple[str, ...] = ("security",)
+    audit_type: str = "type1"
+    as_of: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    force: bool = False
+    git: bool = True
+
+
+@dataclass
+class InitResult:
+    root: Path
+    policies: int = 0
+    controls: int = 0
+    dropped_controls: list[str] = field(default_factory=list)
+    dropped_policies: list[str] = field(default_factory=list)
+    commit: str | None = None
+    repository: Path | None = None
+    """Where the first commit went: `root`, or the enclosing repository of a program in a subfolder."""
+
+
+def validate_init(options: InitOptions, *, today: date) -> InitOptions:
+    """Check the options before anything is written; fill the defaults. Raises UsageError."""
+    unknown = [c for c in options.categories if c not in CATEGORIES]
+    if unknown:
+        raise UsageError(
+            f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; choose from {', '.join(CATEGORIES)}"
+        )
+    categories = tuple(dict.fromkeys(("security", *options.categories)))
+    if options.audit_type == "type1":
+        if options.period_start or options.period_end:
+            raise UsageError("--period-start/--period-end are for a type2 audit; a type1 audit takes --as-of")
+        return _replace(options, categories=categories, as_of=options.as_of or today)
+    if options.audit_type != "type2":
+        raise UsageError(f"unknown audit type '{options.audit_type}'; use type1 or type2")
+    if options.as_of:
+        raise UsageError("--as-of is for a type1 audit; a type2 audit takes --period-start and --period-end")
+    if options.period_start is None or options.period_end is None:
+        missing = "--period-start" if options.period_start is None else "--period-end"
+        raise UsageError(f"a type2 audit needs {missing} (the observation period, for example 2026-01-01..2026-06-30)")
+    if options.period_end < options.period_start:
+        raise UsageError(f"the period ends ({options.period_end}) before it starts ({options.period_start})")
+    return _replace(options, categories=categories)
+
+
+def _replace(options: InitOptions, **changes: object) -> InitOptions:
+    from dataclasses import replace
+
+    return replace(options, **changes)  # type: ignore[arg-type]
+
+
+def init_program(target: Path, options: InitOptions, *, today: date | None = None) -> InitResult:
+    """Create a new program in `target` from the starter program. Raises UsageError, writing nothing."""
+    options = validate_init(options, today=today or date.today())
+    source = starter_root()
+    target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise UsageError("exists and is not a folder", path=target)
+    existing = sorted(p.name for p in target.iterdir()) if target.is_dir() else []
+    if (target / "soc2kit.yml").exists():
+        raise UsageError("already holds a soc2kit program (soc2kit.yml); nothing was written", path=target)
+    if existing and not options.force:
+        raise UsageError("is not empty; use --force to add a program beside what is there", path=target)
+    clashes = [name for name in PROGRAM_PARTS if name in existing]
+    if clashes:
+        raise UsageError(f"already has {', '.join(clashes)}; nothing was written", path=target)
+    if options.git:
+        _require_git_identity(target)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".soc2kit-init-", dir=target.parent))
+    try:
+        result = _build(source, staging, options)
+        target.mkdir(exist_ok=True)
+        for item in sorted(staging.iterdir()):
+            if not (target / item.name).exists():  # only a user's own SETTINGS_FILES can be there; keep them
+                item.rename(target / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    result.root = target
+    if options.git:
+        result.repository, result.commit = _first_commit(target, options)
+    return result
+
+
+def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
+    from soc2kit.program import read_program
+
+    starter = read_program(source, use_cache=False)
+    if not starter.policies or not starter.controls:
+        raise UsageError(
+            f"the starter program in {source} has {len(starter.policies)} policies and {len(starter.controls)} controls; "
+            "reinstall soc2kit from a complete wheel or checkout"
+        )
+    in_scope = {c.id for c in starter.catalog.criteria if c.category in options.categories}
+    result = InitResult(root=out)
+    kept = []
+    for control in starter.controls.values():
+        if any(cid in in_scope for cid in control.criteria):
+            kept.append(control)
+        else:
+            result.dropped_controls.append(control.id)
+    used_policies = {pid for control in kept for pid in control.policies}
+    start = options.as_of or options.period_start or date.today()
+    for policy in starter.policies.values():
+        if policy.id not in used_policies:
+            result.dropped_policies.append(policy.id)
+            continue
+        relpath = starter.source("policy", policy.id).path
+        text = _personalise((source / relpath).read_text(encoding="utf-8"), options)
+        create_file(out / relpath, edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath))
+        result.policies += 1
+    for control in kept:
+        relpath = starter.source("control", control.id).path
+        create_file(out / relpath, _personalise((source / relpath).read_text(encoding="utf-8"), options))
+        result.controls += 1
+    create_file(out / "evidence" / ".gitkeep", "")
+    create_file(out / "soc2kit.yml", render_config(options))
+    create_file(out / ".gitignore", "site/\n")
+    create_file(out / ".gitattributes", GITATTRIBUTES)
+    return result
+
+
+def _as_draft(front_matter: Any, start: date) -> None:
+    # The company adopting the starter has not approved these policies yet: they start as drafts.
+    front_matter["status"] = "draft"
+    front_matter["version"] = "0.1"
+    front_matter["effective"] = start
+    front_matter["last_reviewed"] = start
+
+
+def _personalise(text: str, options: InitOptions) -> str:
+    # The starter wraps its prose, so a name may be split across a line break.
+    text = _STARTER_ORGANIZATION.sub(lambda _: options.organization, text)
+    return _STARTER_SYSTEM.sub(lambda _: options.system, text)
+
+
+def render_config(options: InitOptions) -> str:
+    """`soc2kit.yml` for a new program, with comments, through ruamel.yaml so values are quoted right."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    audit = CommentedMap(type=options.audit_type)
+    if options.audit_type == "type1":
+        audit["as_of"] = options.as_of
+    else:
+        period = CommentedMap(start=options.period_start, end=options.period_end)
+        period.fa.set_flow_style()
+        audit["period"] = period
+    audit["timezone"] = "UTC"
+    categories = CommentedSeq(options.categories)
+    categories.fa.set_flow_style()
+    config = CommentedMap()
+    config["organization"] = options.organization
+    config["system"] = CommentedMap(name=options.system, description="")
+    config["audit"] = audit
+    config["scope"] = CommentedMap(categories=categories, exclusions=CommentedSeq())
+    config.yaml_set_comment_before_after_key(
+        "scope", before="\nWhat the audit covers. Security is always in scope; each exclusion needs a reason."
+    )
+    config.yaml_set_start_comment(
+        "soc2kit program configuration (see the soc2kit README for every key).\n"
+        "Check it with `soc2kit check`; an exclusion looks like:\n"
+        "  - {criterion: CC6.4, reason: No company-run facilities; the cloud provider's SOC 2 report covers it.}"
+    )
+    stream = io.StringIO()
+    plain_yaml().dump(config, stream)
+    return stream.getvalue()
+
+
+def _require_git_identity(target: Path) -> None:
+    from soc2kit.git import GitError, text
+
+    for key in ("user.name", "user.email"):
+        try:
+            value = text(["config", key], cwd=_existing_parent(target))
+        except GitError as exc:
+            if exc.status is None:
+                raise UsageError(f"{exc.detail}; install Git, or pass --no-git") from None
+            value = ""
+        if not value.strip():
+            raise UsageError(
+                f"git has no {key} set, so the first commit cannot be made; set it (git config --global {key} ...) or pass --no-git"
+            )
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def _first_commit(target: Path, options: InitOptions) -> tuple[Path, str]:
+    """Commit the new program to the repository that holds `target`, else to a new one in `target`.
+
+    A program in a subfolder of a repository (a monorepo) gets no nested `.git`. Only the program's
+    own files are committed (`--only`): changes the user had staged in that repository stay staged
+    and out of this commit."""
+    from soc2kit.git import GitError, run, text
+    from soc2kit.layout import git_root
+
+    top = git_root(target) or target.resolve()
+    parts = [str(target / p) for p in (*PROGRAM_PARTS, *SETTINGS_FILES) if (target / p).exists()]
+    try:
+        if not (top / ".git").exists():
+            run(["init", "-q", "--initial-branch=main", str(target)], cwd=target)
+        run(["add", "--", *parts], cwd=top)
+        run(
+            [
+                "commit",
+                "-q",
+                "-m",
+                f"Start the SOC 2 program for {options.organization}",
+                "-m",
+                "Created by soc2kit init from the starter program.",
+                "--only",
+                "--",
+                *parts,
+            ],
+            cwd=top,
+        )
+        return top, text(["rev-parse", "HEAD"], cwd=top).strip()
+    except GitError as exc:
+        raise UsageError(
+            f"the program was written, but git could not commit it in {top} ({exc.detail}); "
+            "commit it yourself, or run init with --no-git",
+            path=target,
+        ) from None
