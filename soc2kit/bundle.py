@@ -41,6 +41,7 @@ from soc2kit import __version__
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, repo_info
+from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS, folder_of
 from soc2kit.repo_paths import RepoPaths
 from soc2kit.trail import SHAPE_VERSION, _check_range, export_trail
 
@@ -56,7 +57,6 @@ if TYPE_CHECKING:
 FINDINGS_FILE = "FINDINGS.json"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _POLICY_VERSIONS = "policy-versions"
-_NOT_POLICIES = {"README.md", "index.md"}
 
 
 @dataclass(frozen=True)
@@ -263,8 +263,8 @@ class _PolicyVersion:
 
 
 def _is_policy(path: str) -> bool:
-    name = path.rpartition("/")[2]
-    return path.startswith("policies/") and name.endswith(".md") and name not in _NOT_POLICIES and not name.startswith((".", "_"))
+    folder = folder_of(path)
+    return folder is not None and folder.kind == "policy"
 
 
 def _policy_versions(history: History, start: date, end: date, tz: ZoneInfo) -> list[_PolicyVersion]:
@@ -419,7 +419,7 @@ def _build(
     entries["control-matrix.csv"] = _control_matrix(at_end.program, good, bad)
     end_files = _Files(at_end.program.root)
     for path in sorted(at_end.program.documents):
-        if path == "soc2kit.yml" or path.split("/", 1)[0] in {"policies", "controls"}:
+        if path == CONFIG_FILE or path.split("/", 1)[0] in MARKDOWN_FOLDERS:
             name, data = end_files.read("", path)
             if name is not None and data is not None:
                 entries[f"period-end/{name}"] = data

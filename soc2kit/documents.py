@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.models import ID_MENTION
 from soc2kit.registry import RULES, Severity
 from soc2kit.regular_files import FileTooLargeError, NotARegularFileError, read_regular
 
@@ -236,8 +237,6 @@ class DocumentTooLargeError(Exception):
 
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
 """Bytes a program document may hold; the largest real ones are a few kilobytes."""
-DOCUMENT_SUFFIXES = (".md", ".yaml", ".yml")
-"""How the names of files read as documents end (soc2kit.yml, policies, controls, evidence records)."""
 MAX_VALUES = 100_000
 """Values (scalars, lists, mappings) a document may hold once its aliases are expanded. Every later
 step (validation, rules, the cache, the portal) walks the expanded data, so this bounds their work
@@ -469,7 +468,7 @@ class Document:
         return found
 
 
-_MENTION = re.compile(r"\b(?:POL-[A-Z0-9]+(?:-[A-Z0-9]+)*|[A-Z][A-Z0-9]{1,5}-[0-9]{2,4})\b")
+_MENTION = re.compile(rf"\b{ID_MENTION}\b")
 _FENCE = re.compile(r"^---[ \t]*$")
 _CLOSE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
 

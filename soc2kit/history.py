@@ -60,10 +60,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from soc2kit.git import GitError, HistoryUnavailableError, RepoInfo, repo_info, stream
+from soc2kit.layout import PROGRAM_PATHS
 
 __all__ = ["HistoryUnavailableError", "RepoInfo", "repo_info"]  # re-exported: callers read Git facts here
 
-PROGRAM_PATHS: tuple[str, ...] = ("soc2kit.yml", "policies", "controls", "evidence")
 
 ChangeStatus = Literal["added", "modified", "deleted", "renamed", "copied", "type-changed", "unmerged", "unknown"]
 _STATUS: dict[str, ChangeStatus] = {

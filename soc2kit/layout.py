@@ -47,6 +47,11 @@ RECORD_NAME = "record.yaml"
 """`evidence add` and `new evidence` write a record as `evidence/<CONTROL>/<record folder>/record.yaml`."""
 SKIPPED_NAMES = frozenset({"README.md", "index.md"})
 """Names that are never program documents (folder guides), nor are names starting with `.` or `_`."""
+PROGRAM_PATHS = (CONFIG_FILE, *(folder.name for folder in FOLDERS))
+"""Everything at the top of a program that is the program: its config and its folders."""
+MARKDOWN_FOLDERS = tuple(folder.name for folder in FOLDERS if folder.markdown)
+DOCUMENT_SUFFIXES = tuple(dict.fromkeys(suffix for folder in FOLDERS for suffix in folder.suffixes))
+"""How the names of files read as documents end (soc2kit.yml, policies, controls, evidence records)."""
 
 
 class ProgramNotFoundError(ConfigError):
@@ -72,13 +77,30 @@ def program_documents(root: Path) -> Iterator[tuple[str, ProgramFolder]]:
                 yield relpath, folder
 
 
+def is_skipped_name(name: str) -> bool:
+    return name in SKIPPED_NAMES or name.startswith((".", "_"))
+
+
+def folder_of(path: str) -> ProgramFolder | None:
+    """The folder whose document `path` (POSIX, relative to the program root) is, judged by the path
+    alone: None for a path outside the folders, a skipped name, or a name with another suffix."""
+    top, _, rest = path.partition("/")
+    name = path.rpartition("/")[2]
+    if not rest or is_skipped_name(name):
+        return None
+    for folder in FOLDERS:
+        if folder.name == top:
+            return folder if name.endswith(folder.suffixes) else None
+    return None
+
+
 def _walk(folder: Path, prefix: str) -> Iterator[str]:
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith((".", "_")):
                 continue
             relpath = f"{prefix}/{entry.name}"
-            if entry.is_dir(follow_symlinks=False) and not entry.name.endswith((".md", ".yaml", ".yml")):
+            if entry.is_dir(follow_symlinks=False) and not entry.name.endswith(DOCUMENT_SUFFIXES):
                 yield from _walk(Path(entry.path), relpath)
             else:
                 yield relpath

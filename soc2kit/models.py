@@ -12,12 +12,23 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
 POLICY_ID = r"^POL-[A-Z0-9]+(-[A-Z0-9]+)*$"
-CONTROL_ID = r"^[A-Z][A-Z0-9]{1,5}-[0-9]{2,4}$"
+CONTROL_PREFIX = r"[A-Z][A-Z0-9]{1,5}"
+CONTROL_ID = rf"^{CONTROL_PREFIX}-[0-9]{{2,4}}$"
 EVIDENCE_ID = r"^EV-[A-Za-z0-9]+([-_.][A-Za-z0-9]+)*$"
 REQUIREMENT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256 = r"^[0-9a-f]{64}$"
 INTERVAL = r"^[1-9][0-9]{0,3} (day|days|month|months|year|years)$"
 VERSION = r"^[0-9]+(\.[0-9]+){0,2}$"
+
+
+def _in_text(pattern: str) -> str:
+    """A whole-value pattern as a piece of a larger one: unanchored, its groups not capturing."""
+    assert "(?" not in pattern, pattern
+    return pattern.removeprefix("^").removesuffix("$").replace("(", "(?:")
+
+
+ID_MENTION = f"(?:{_in_text(POLICY_ID)}|{_in_text(CONTROL_ID)})"
+"""A policy or control ID where prose names one; callers add the boundaries their text needs."""
 
 ID_EXAMPLES = {POLICY_ID: "POL-AC", CONTROL_ID: "AC-04", EVIDENCE_ID: "EV-AC-04-2026Q1", REQUIREMENT_ID: "access-review"}
 
@@ -112,7 +123,7 @@ def add_interval(start: date, interval: str) -> date:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Period(Model):

@@ -23,7 +23,7 @@ from soc2kit.documents import Document, parse_text
 from soc2kit.errors import UsageError
 from soc2kit.files import create_file
 from soc2kit.layout import EVIDENCE_DIR, RECORD_NAME
-from soc2kit.models import CONTROL_ID, FREQUENCIES
+from soc2kit.models import CONTROL_ID, CONTROL_PREFIX, FREQUENCIES
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -35,7 +35,7 @@ def slugify(title: str) -> str:
 
 def next_control_id(existing: Iterable[str], prefix: str) -> str:
     prefix = prefix.upper().rstrip("-")
-    if not re.fullmatch(r"[A-Z][A-Z0-9]{1,5}", prefix):
+    if not re.fullmatch(CONTROL_PREFIX, prefix):
         raise UsageError(f"control prefix '{prefix}' must be 2 to 6 upper-case letters or digits, like AC")
     numbers = [int(m.group(1)) for cid in existing if (m := re.fullmatch(rf"{prefix}-(\d+)", cid))]
     candidate = f"{prefix}-{max(numbers, default=0) + 1:02d}"
@@ -208,9 +208,8 @@ def new_evidence(root: Path, control_id: str, *, requirement: str | None, collec
     from soc2kit.program import read_program
 
     program = read_program(root)
-    control = program.controls.get(control_id)
-    if control is None:
-        raise UsageError(f"unknown control '{control_id}'")
+    control = program.find_control(control_id)
+    control_id = control.id
     if not control.evidence:
         raise UsageError(f"control {control_id} defines no evidence requirement")
     if requirement is None:

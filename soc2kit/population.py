@@ -104,10 +104,7 @@ class Population:
 
 def population(program: Program, control_id: str, start: date, end: date) -> Population:
     """The population of `control_id` over `start..end` (see the module docstring)."""
-    control = program.controls.get(control_id) or program.controls.get(control_id.upper())
-    if control is None:
-        known = ", ".join(sorted(program.controls)[:5])
-        raise UsageError(f"no control '{control_id}' in the program (controls look like {known}, ...)")
+    control = program.find_control(control_id)
     if end < start:
         raise UsageError(f"the period ends ({end}) before it starts ({start})")
     zone = ZoneInfo(program.config.audit.timezone)

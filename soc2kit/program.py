@@ -7,6 +7,7 @@ criterion <-> controls <-> policies <-> evidence). Reading checks nothing: the r
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections import defaultdict
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from soc2kit.cache import Cache
 from soc2kit.catalog import load_catalog
 from soc2kit.diagnostics import Diagnostic, apply_severities, diagnostic
 from soc2kit.documents import MAX_DOCUMENT_BYTES, Document, decode, parse_text
-from soc2kit.errors import ConfigError
+from soc2kit.errors import ConfigError, UsageError
 from soc2kit.layout import CONFIG_FILE, program_documents
 from soc2kit.models import (
     Audit,
@@ -101,6 +102,19 @@ class Program:
 
     def evidence_of(self, control: Control) -> list[EvidenceRecord]:
         return self.evidence_by_control.get(control.id, [])
+
+    def find_control(self, typed: str) -> Control:
+        """The control the user typed, matched exactly or ignoring case; UsageError (with the closest
+        IDs) when there is none, so every command that takes a control ID answers a typo alike."""
+        control = self.controls.get(typed) or next((c for i, c in self.controls.items() if i.upper() == typed.upper()), None)
+        if control is not None:
+            return control
+        if any(kind == "control" and i.upper() == typed.upper() for kind, i in self.invalid_ids):
+            raise UsageError(f"control {typed} is invalid; fix it first (`soc2kit check` says how)")
+        close = difflib.get_close_matches(typed.upper(), list(self.controls), n=3)
+        if close:
+            raise UsageError(f"unknown control '{typed}'; did you mean {' or '.join(close)}?")
+        raise UsageError(f"unknown control '{typed}': no control '{typed}' in the program; `soc2kit check` lists its controls")
 
     def evidence_sha256(self, path: str) -> str:
         """sha256 of a repository file, cached while its size, times, inode and device are unchanged."""

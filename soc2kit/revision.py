@@ -31,10 +31,10 @@ from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from soc2kit.documents import DOCUMENT_SUFFIXES, MAX_DOCUMENT_BYTES
+from soc2kit.documents import MAX_DOCUMENT_BYTES
 from soc2kit.errors import UsageError
 from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, stream, text
-from soc2kit.history import PROGRAM_PATHS
+from soc2kit.layout import DOCUMENT_SUFFIXES, PROGRAM_PATHS
 
 if TYPE_CHECKING:
     from soc2kit.program import Program

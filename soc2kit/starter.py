@@ -26,17 +26,16 @@ from typing import Any
 from soc2kit.editing import edit_front_matter, plain_yaml
 from soc2kit.errors import UsageError
 from soc2kit.files import create_file
-from soc2kit.layout import CONFIG_FILE
+from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS, PROGRAM_PATHS
 from soc2kit.line_endings import GITATTRIBUTES
 from soc2kit.models import CATEGORIES
 
 _STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
 _STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
-PROGRAM_PARTS = ("soc2kit.yml", "policies", "controls", "evidence")
 SETTINGS_FILES = (".gitignore", ".gitattributes")
 """Written by `init` unless the folder already has one (the user's own is kept, never overwritten)."""
 STARTER_FOLDER = Path(__file__).resolve().parent / "starter_program"
-STARTER_PARTS = (CONFIG_FILE, "policies", "controls")
+STARTER_PARTS = (CONFIG_FILE, *MARKDOWN_FOLDERS)
 
 
 def starter_root() -> Path:
@@ -118,7 +117,7 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
         raise UsageError("already holds a soc2kit program (soc2kit.yml); nothing was written", path=target)
     if existing and not options.force:
         raise UsageError("is not empty; use --force to add a program beside what is there", path=target)
-    clashes = [name for name in PROGRAM_PARTS if name in existing]
+    clashes = [name for name in PROGRAM_PATHS if name in existing]
     if clashes:
         raise UsageError(f"already has {', '.join(clashes)}; nothing was written", path=target)
     if options.git:
@@ -256,7 +255,7 @@ def _first_commit(target: Path, options: InitOptions) -> tuple[Path, str]:
     from soc2kit.layout import git_root
 
     top = git_root(target) or target.resolve()
-    parts = [str(target / p) for p in (*PROGRAM_PARTS, *SETTINGS_FILES) if (target / p).exists()]
+    parts = [str(target / p) for p in (*PROGRAM_PATHS, *SETTINGS_FILES) if (target / p).exists()]
     try:
         if not (top / ".git").exists():
             run(["init", "-q", "--initial-branch=main", str(target)], cwd=target)

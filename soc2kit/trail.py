@@ -37,6 +37,7 @@ from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, text
 from soc2kit.history import Change, Commit, iter_commits
+from soc2kit.layout import CONFIG_FILE, EVIDENCE_DIR, folder_of, is_skipped_name
 
 if TYPE_CHECKING:
     from soc2kit.documents import Document
@@ -63,7 +64,6 @@ CSV_COLUMNS = (
     "kind",
     "entity",
 )
-_SKIPPED_NAMES = {"README.md", "index.md"}
 _BATCH = 256
 
 
@@ -103,18 +103,14 @@ class _HashingWriter:
 
 
 def _kind(path: str) -> str:
-    if path == "soc2kit.yml":
+    if path == CONFIG_FILE:
         return "config"
+    folder = folder_of(path)
+    if folder is not None:
+        return folder.kind
     top, _, rest = path.partition("/")
-    name = posixpath.basename(path)
-    if name in _SKIPPED_NAMES or name.startswith((".", "_")):
-        return "other"
-    if top == "policies" and name.endswith(".md"):
-        return "policy"
-    if top == "controls" and name.endswith(".md"):
-        return "control"
-    if top == "evidence" and rest:
-        return "evidence" if name.endswith((".yaml", ".yml")) else "evidence-file"
+    if top == EVIDENCE_DIR and rest and not is_skipped_name(posixpath.basename(path)):
+        return "evidence-file"
     return "other"
 
 
@@ -192,7 +188,7 @@ class _Entities:
         if self._folders is None:
             self._folders = {}
             try:
-                listing = text(["ls-tree", "-r", "-z", "--name-only", self.head, "--", "evidence"], cwd=self.root)
+                listing = text(["ls-tree", "-r", "-z", "--name-only", self.head, "--", EVIDENCE_DIR], cwd=self.root)
             except GitError:
                 listing = ""
             for path in listing.split("\0"):

@@ -262,7 +262,6 @@ def test_a_control_outside_the_scope_is_asked_for_no_evidence(tmp_path: Path, ch
 
 
 def test_the_portal_dashboard_counts_what_status_counts(repo: GitRepo) -> None:
-    from soc2kit.site import status as site_status
     from soc2kit.site.pages import dashboard
     from soc2kit.site.portal import load_portal
 
@@ -271,11 +270,11 @@ def test_the_portal_dashboard_counts_what_status_counts(repo: GitRepo) -> None:
     report = json.loads(status(repo.root, "json"))
 
     portal = load_portal(repo.root, use_cache=False)
-    overview = site_status.overview(portal)
+    readiness = portal.readiness
 
-    assert overview.windows == report["summary"]["windows"]
-    assert (overview.ready, overview.total) == (report["score"]["ready"], report["score"]["total"])
-    assert [(n.record, n.reasons) for n in overview.not_counted] == [
+    assert readiness.summary()["windows"] == report["summary"]["windows"]
+    assert (readiness.score.ready, readiness.score.total) == (report["score"]["ready"], report["score"]["total"])
+    assert [(n.record, n.reasons) for n in readiness.not_counted] == [
         (n["record"], tuple(n["reasons"])) for n in report["not_counted"]
     ]
     page = dashboard.page(portal).markdown

@@ -18,7 +18,6 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soc2kit import evidence as evidence_module
 from soc2kit.digests import file_sha256, lfs_pointer_oid
 from soc2kit.documents import Document, parse_text
 from soc2kit.errors import UsageError
@@ -30,6 +29,7 @@ from soc2kit.evidence import (
     find_secrets,
     verify_evidence,
 )
+from soc2kit.evidence import add as evidence_module
 from soc2kit.loader import load_program
 from tests.conftest import ProgramDir, make_program
 from tests.gitrepo import GitRepo
@@ -330,7 +330,9 @@ def test_add_from_outside_through_the_cli(program: ProgramDir, tmp_path: Path) -
     elsewhere = tmp_path / "tool-output"
     elsewhere.mkdir()
     (elsewhere / "scan.json").write_text('{"findings": 0}\n')
-    result = soc2kit("evidence", "add", "TC-02", "scan.json", "--root", str(program.root), "--collected", "2026-07-03", cwd=elsewhere)
+    result = soc2kit(
+        "evidence", "add", "TC-02", "scan.json", "--root", str(program.root), "--collected", "2026-07-03", cwd=elsewhere
+    )
     assert result.returncode == 0, result.stderr
     assert (program.root / "evidence/TC-02/2026-07-03-review/scan.json").read_text() == '{"findings": 0}\n'
 

@@ -267,3 +267,26 @@ def test_new_evidence_and_evidence_add_name_records_alike(tmp_path: Path) -> Non
     assert third.relative_to(root).as_posix() == f"{base}-3/record.yaml"
     program = load_program(root, use_cache=False, today=TODAY)
     assert sorted(r.id for r in program.evidence_of(program.controls["AC-06"])) == [record_id, f"{record_id}-2", f"{record_id}-3"]
+
+
+def test_every_command_finds_a_typed_control_alike(tmp_path: Path) -> None:
+    """`new evidence`, `evidence add` and `status --population` share one lookup (`Program.find_control`):
+    any case finds the control and is written as its real ID; a typo gets the closest IDs."""
+    from soc2kit.population import population
+    from soc2kit.program import read_program
+
+    root = tmp_path / "p"
+    init_program(root, InitOptions(git=False), today=TODAY)
+    program = read_program(root)
+    control = next(c for c in program.controls.values() if c.evidence)
+    path = new_evidence(root, control.id.lower(), requirement=None, collected=TODAY, collector="alice")
+    assert path.parent.parent == root / "evidence" / control.id
+    assert f"control: {control.id}\n" in path.read_text(encoding="utf-8")
+    typo = control.id.replace("-", "")  # AC-01 typed as AC01
+    for lookup in (
+        lambda: new_evidence(root, typo, requirement=None, collected=TODAY, collector="alice"),
+        lambda: population(program, typo, date(2026, 1, 1), TODAY),
+        lambda: add_evidence(root, AddRequest(control=typo, files=(Path("x"),), cwd=root)),
+    ):
+        with pytest.raises(UsageError, match=rf"unknown control '{typo}'; did you mean [^?]*{control.id}"):
+            lookup()

@@ -50,7 +50,10 @@ class _Group(click.Group):
         return returned if isinstance(returned, int) else EXIT_OK
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+_HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(cls=_Group, context_settings=_HELP_OPTIONS)
 @click.version_option(__version__, "-V", "--version", prog_name="soc2kit", message="%(prog)s %(version)s")
 def main() -> None:
     """SOC 2 policies, controls and evidence as code, kept in Git."""
@@ -69,3 +72,15 @@ for command in (
     trail_commands.diff,
 ):
     main.add_command(command)
+
+
+def _same_help_options(command: click.Command) -> None:
+    # Click caches each command's help option the first time it is asked for; set `-h` on every
+    # command itself so a command invoked on its own (a test, the docs generator) shows the same help.
+    command.context_settings = {**_HELP_OPTIONS, **command.context_settings}
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _same_help_options(sub)
+
+
+_same_help_options(main)

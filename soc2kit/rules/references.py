@@ -94,7 +94,11 @@ def _duplicate_ids(program: Program) -> Iterator[Diagnostic]:
         other = first_seen.setdefault((doc.kind, normalise_id(doc.entity_id)), doc)
         if other is doc:
             continue
-        same = "the same ID" if other.entity_id == doc.entity_id else f"the same ID up to case, spaces or look-alike characters ({other.entity_id!r})"
+        same = (
+            "the same ID"
+            if other.entity_id == doc.entity_id
+            else f"the same ID up to case, spaces or look-alike characters ({other.entity_id!r})"
+        )
         yield diagnostic(
             "SK101",
             doc.path,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from soc2kit import escaping
+from soc2kit.models import ID_MENTION
 from soc2kit.site import markdown as md
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ REFERENCE = "reference/index.md"
 
 
 # A policy or control ID, not already part of a link text/target or a longer word.
-_MENTION = re.compile(r"(?<![\w\[/#-])(?:POL-[A-Z0-9]+(?:-[A-Z0-9]+)*|[A-Z][A-Z0-9]{1,5}-[0-9]{2,4})(?![\w\]-]|\]\()")
+_MENTION = re.compile(rf"(?<![\w\[/#-]){ID_MENTION}(?![\w\]-]|\]\()")
 
 
 # An inline Markdown link: [text](target "optional title").

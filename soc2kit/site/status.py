@@ -1,14 +1,12 @@
 """Where each control and criterion stands, as the pages show it: read from the readiness model
-(soc2kit.readiness), computed once per build; this module only turns it into badges, tables and
-the dashboard's numbers."""
+(soc2kit.readiness), computed once per build; this module only turns it into badges and tables.
+The dashboard reads the readiness types themselves (soc2kit.site.pages.dashboard)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-from functools import cached_property
 from typing import Any
 
+from soc2kit.readiness import Readiness
 from soc2kit.site import markdown as md
 from soc2kit.site.portal import Portal
 
@@ -32,7 +30,7 @@ DESIGN_WORDS = {
 class Index:
     """Readiness looked up by criterion and control ID (built once per build)."""
 
-    def __init__(self, readiness: Any) -> None:
+    def __init__(self, readiness: Readiness) -> None:
         self.readiness = readiness
         self.criteria = {c.id: c for c in readiness.criteria}
         self.controls = {c.control.id: c for c in readiness.controls}
@@ -121,84 +119,3 @@ def timeline(portal: Portal, control: Any, from_page: str) -> str:
             f'<div class="sk-windows">{chips}</div>' if chips else "*No window falls in the period.*",
         ]
     return "\n".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Tally:
-    """Ready out of total, for one category or series."""
-
-    id: str
-    title: str
-    covered: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class Gap:
-    """One thing that blocks the audit: what, what is missing, who owns the fix, which criteria it blocks."""
-
-    kind: str
-    id: str
-    missing: str
-    owner: str
-    blocks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Stale:
-    control: str
-    requirement: str
-    last: date | None
-    due: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class NotCounted:
-    """An evidence record that fails verification, so it satisfies no window (soc2kit.readiness.NotCounted)."""
-
-    record: str
-    control: str
-    reasons: tuple[str, ...]
-
-
-@dataclass
-class Overview:
-    """What the dashboard shows."""
-
-    score: float
-    """0-100."""
-    score_formula: str
-    ready: int = 0
-    total: int = 0
-    categories: list[Tally] = field(default_factory=list)
-    series: list[Tally] = field(default_factory=list)
-    gaps: list[Gap] = field(default_factory=list)
-    stale: list[Stale] = field(default_factory=list)
-    windows: dict[str, int] | None = None
-    """Type II: evidence windows of the period by state ('expected', 'satisfied', 'missing', ...)."""
-    notes: list[str] = field(default_factory=list)
-    not_counted: list[NotCounted] = field(default_factory=list)
-    """Records that fail verification, as `soc2kit status` lists them."""
-
-    @cached_property
-    def windows_expected(self) -> int | None:
-        return None if self.windows is None else self.windows["expected"]
-
-
-def overview(portal: Portal) -> Overview:
-    """The dashboard's numbers, from the readiness model."""
-    readiness = portal.readiness
-    summary = readiness.summary()
-    return Overview(
-        score=readiness.score.value,
-        score_formula=readiness.score.formula,
-        ready=readiness.score.ready,
-        total=readiness.score.total,
-        categories=[Tally(t.id, t.title, t.ready, t.total) for t in readiness.categories],
-        series=[Tally(t.id, t.title, t.ready, t.total) for t in readiness.series],
-        gaps=[Gap(g.kind, g.id, "; ".join(g.missing), g.owner, tuple(g.blocks)) for g in readiness.gaps],
-        stale=[Stale(s.control, s.requirement, s.newest, s.fresh_until) for s in readiness.stale()],
-        windows=dict(summary["windows"]) if readiness.view.type == "type2" else None,
-        notes=list(readiness.notes),
-        not_counted=[NotCounted(n.record, n.control, n.reasons) for n in readiness.not_counted],
-    )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from soc2kit.readiness import Gap, Readiness
 from soc2kit.site import markdown as md
-from soc2kit.site import status
 from soc2kit.site.portal import CONTROLS, CRITERIA, FINDINGS, HOME, GeneratedPage, Portal, criterion_page
 
 
@@ -18,7 +18,7 @@ def score_text(score: float) -> str:
     return f"{score:g}%"
 
 
-def hero(portal: Portal, view: status.Overview) -> str:
+def hero(portal: Portal, score: float) -> str:
     program = portal.program
     audit = program.config.audit
     if audit.type == "type2" and audit.period is not None:
@@ -27,11 +27,11 @@ def hero(portal: Portal, view: status.Overview) -> str:
         kind, when = "Type I", f"As of {audit.as_of}"
     categories = len(program.config.scope.categories)
     facts = [when, f"{categories} categor{'y' if categories == 1 else 'ies'} in scope", f"Today {program.today}"]
-    color = {"good": "var(--sk-good)", "fair": "var(--sk-fair)", "poor": "var(--sk-poor)"}[md.tone(view.score)]
+    color = {"good": "var(--sk-good)", "fair": "var(--sk-fair)", "poor": "var(--sk-poor)"}[md.tone(score)]
     return (
         '<div class="sk-hero">'
-        f'<div class="sk-hero__score" style="--sk-score: {view.score:.1f}; --sk-score-color: {color}">'
-        f'<span><span data-metric="score">{score_text(view.score)}</span><small>ready</small></span></div>'
+        f'<div class="sk-hero__score" style="--sk-score: {score:.1f}; --sk-score-color: {color}">'
+        f'<span><span data-metric="score">{score_text(score)}</span><small>ready</small></span></div>'
         '<div class="sk-hero__text">'
         f'<p class="sk-hero__org">{md.html(program.config.organization)}</p>'
         f'<p class="sk-hero__title">{md.html(program.config.system.name)}: SOC 2 {kind} readiness</p>'
@@ -42,18 +42,20 @@ def hero(portal: Portal, view: status.Overview) -> str:
 
 def page(portal: Portal) -> GeneratedPage:
     program = portal.program
-    view = status.overview(portal)
-    summary = portal.readiness.summary()
+    readiness: Readiness = portal.readiness
+    summary = readiness.summary()
+    score = readiness.score
+    windows = dict(summary["windows"]) if readiness.view.type == "type2" else None
     policies = list(program.policies.values())
     approved = sum(1 for p in policies if p.status == "approved")
     controls = summary["controls"]
     errors = len(portal.errors)
     cards = [
         md.metric(
-            f"{view.ready}/{view.total}",
+            f"{score.ready}/{score.total}",
             "Criteria ready",
             name="criteria-ready",
-            kind="ok" if view.ready == view.total else "bad",
+            kind="ok" if score.ready == score.total else "bad",
         ),
         md.metric(
             f"{controls['ready']}/{controls['in_scope']}",
@@ -68,13 +70,13 @@ def page(portal: Portal) -> GeneratedPage:
             kind="ok" if approved == len(policies) else "warn",
         ),
     ]
-    if view.windows is not None:
+    if windows is not None:
         cards.append(
             md.metric(
-                f"{view.windows['satisfied']}/{view.windows['expected']}",
+                f"{windows['satisfied']}/{windows['expected']}",
                 "Evidence windows met",
                 name="windows",
-                kind="ok" if view.windows["satisfied"] == view.windows["expected"] else "warn",
+                kind="ok" if windows["satisfied"] == windows["expected"] else "warn",
             )
         )
     cards.append(
@@ -86,12 +88,12 @@ def page(portal: Portal) -> GeneratedPage:
             note=f'<a href="{portal.rel(HOME, FINDINGS).removesuffix(".md")}/">see Findings</a>' if errors else "",
         )
     )
-    parts = [*md.hide_navigation(), "# SOC 2 readiness", "", hero(portal, view), "", md.cards(cards), ""]
-    for note in view.notes:
+    parts = [*md.hide_navigation(), "# SOC 2 readiness", "", hero(portal, score.value), "", md.cards(cards), ""]
+    for note in readiness.notes:
         parts += ['!!! note "About this view"', "", f"    {md.text(note[:1].upper() + note[1:])}", ""]
-    category_rows = [(md.text(t.title), md.bar(t.covered, t.total, name=f"category-{t.id}")) for t in view.categories]
+    category_rows = [(md.text(t.title), md.bar(t.ready, t.total, name=f"category-{t.id}")) for t in readiness.categories]
     series_rows = [
-        (f"{md.text(t.id)} {md.text(t.title)}", md.bar(t.covered, t.total, name=f"series-{t.id}")) for t in view.series
+        (f"{md.text(t.id)} {md.text(t.title)}", md.bar(t.ready, t.total, name=f"series-{t.id}")) for t in readiness.series
     ]
     parts += [
         '<div class="sk-columns" markdown>',
@@ -120,44 +122,44 @@ def page(portal: Portal) -> GeneratedPage:
         (
             str(n),
             _gap_link(portal, gap),
-            md.text(gap.missing),
+            md.text("; ".join(gap.missing)),
             md.text(gap.owner) or "—",
             ", ".join(portal.criterion_link(HOME, cid) for cid in gap.blocks) or "—",
         )
-        for n, gap in enumerate(view.gaps[: portal.gaps_limit], start=1)
+        for n, gap in enumerate(readiness.gaps[: portal.gaps_limit], start=1)
     ]
     parts.append(md.table(["#", "What", "Missing", "Owner", "Blocks"], gap_rows, empty="*Nothing blocks the audit.*"))
-    if len(view.gaps) > portal.gaps_limit:
+    if len(readiness.gaps) > portal.gaps_limit:
         parts += [
             "",
             (
-                f"{len(view.gaps) - portal.gaps_limit} more gaps: see the [criteria]({portal.rel(HOME, CRITERIA)}) and "
+                f"{len(readiness.gaps) - portal.gaps_limit} more gaps: see the [criteria]({portal.rel(HOME, CRITERIA)}) and "
                 f"the [controls]({portal.rel(HOME, CONTROLS)})."
             ),
         ]
     parts += ["", "## Stale evidence", "", "Evidence older than its frequency window plus the grace period.", ""]
+    stale = readiness.stale()
     stale_rows = [
         (
             portal.control_link(HOME, s.control, title=True),
             f"`{s.requirement}`" if s.requirement else "—",
-            s.last.isoformat() if s.last else "never",
-            s.due.isoformat() if s.due else "—",
+            s.newest.isoformat() if s.newest else "never",
+            s.fresh_until.isoformat() if s.fresh_until else "—",
         )
-        for s in view.stale[: portal.gaps_limit]
+        for s in stale[: portal.gaps_limit]
     ]
     parts.append(md.table(["Control", "Requirement", "Newest evidence", "Fresh until"], stale_rows, empty="*No stale evidence.*"))
-    if len(view.stale) > portal.gaps_limit:
-        parts += ["", f"{len(view.stale) - portal.gaps_limit} more stale requirements."]
+    if len(stale) > portal.gaps_limit:
+        parts += ["", f"{len(stale) - portal.gaps_limit} more stale requirements."]
     parts += ["", "## Evidence not counted", "", "Records that fail verification satisfy no window.", ""]
     rejected_rows = [
         (md.text(n.record), portal.control_link(HOME, n.control), md.text("; ".join(n.reasons)))
-        for n in view.not_counted[: portal.gaps_limit]
+        for n in readiness.not_counted[: portal.gaps_limit]
     ]
     parts.append(md.table(["Record", "Control", "Why"], rejected_rows, empty="*Every record passes verification.*"))
-    if len(view.not_counted) > portal.gaps_limit:
-        parts += ["", f"{len(view.not_counted) - portal.gaps_limit} more records not counted."]
-    if view.windows is not None:
-        windows = view.windows
+    if len(readiness.not_counted) > portal.gaps_limit:
+        parts += ["", f"{len(readiness.not_counted) - portal.gaps_limit} more records not counted."]
+    if windows is not None:
         states = ", ".join(f"{windows[state]} {state}" for state in ("missing", "due", "open", "upcoming") if windows[state])
         parts += [
             "",
@@ -184,7 +186,7 @@ def page(portal: Portal) -> GeneratedPage:
         '??? info "How the score is computed"',
         "",
         (
-            f"    Score = {md.text(view.score_formula)} = {view.ready} / {view.total}. A criterion is ready when at least one "
+            f"    Score = {md.text(score.formula)} = {score.ready} / {score.total}. A criterion is ready when at least one "
             "in-scope control mapped to it is ready; a control is ready when it is designed (its policies approved, an "
             "owner, an evidence requirement and at least one record) and no evidence window of the period is missing."
         ),
@@ -193,7 +195,7 @@ def page(portal: Portal) -> GeneratedPage:
     return GeneratedPage(HOME, "Home", "\n".join(parts) + "\n", source="soc2kit.yml")
 
 
-def _gap_link(portal: Portal, gap: status.Gap) -> str:
+def _gap_link(portal: Portal, gap: Gap) -> str:
     if gap.kind == "criterion":
         return portal.criterion_link(HOME, gap.id, title=True)
     if gap.kind == "control":
