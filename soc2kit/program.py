@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from soc2kit.cache import Cache
@@ -38,6 +38,37 @@ from soc2kit.registry import Severity, find_rule
 from soc2kit.regular_files import NotARegularFileError, read_regular
 from soc2kit.validation import validate
 
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class MemoKey(Generic[_T]):
+    """Names one result derived from a program; its type parameter is the type of that result."""
+
+    name: str
+
+
+class Memo:
+    """Results derived from a read program (readiness per view, evidence file flaws), each computed
+    once by the module that owns its key, so `check`, `status` and the portal share them."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self) -> None:
+        self._values: dict[MemoKey[Any], Any] = {}
+
+    def get(self, key: MemoKey[_T]) -> _T | None:
+        value: _T | None = self._values.get(key)
+        return value
+
+    def setdefault(self, key: MemoKey[_T], default: _T) -> _T:
+        value: _T = self._values.setdefault(key, default)
+        return value
+
+    def put(self, key: MemoKey[_T], value: _T) -> _T:
+        self._values[key] = value
+        return value
+
 
 @dataclass
 class Program:
@@ -60,9 +91,8 @@ class Program:
     evidence_by_control: dict[str, list[EvidenceRecord]] = field(default_factory=dict)
     invalid_ids: set[tuple[str, str]] = field(default_factory=set)
     """(kind, id) of documents that were read but failed validation: references to them are not reported again."""
-    assessments: dict[Any, Any] = field(default_factory=dict, repr=False)
-    """Readiness per view, kept by `soc2kit.readiness.assess` so `check`, `status` and the portal assess once;
-    and the evidence file flaws (`soc2kit.evidence.file_flaws`), so evidence files are hashed once."""
+    memo: Memo = field(default_factory=Memo, repr=False)
+    """Results derived from this program once and shared by every output (see `Memo`)."""
     _sources: dict[tuple[str, str], Document] = field(default_factory=dict, repr=False)
     _cache: Cache = field(default_factory=Cache.disabled, repr=False)
     _document_findings: list[Diagnostic] = field(default_factory=list, repr=False)

@@ -58,6 +58,7 @@ from soc2kit import periods
 from soc2kit.errors import UsageError
 from soc2kit.evidence import evidence_flaws
 from soc2kit.models import Control, EvidenceRecord, add_interval
+from soc2kit.program import MemoKey
 
 if TYPE_CHECKING:
     from soc2kit.evidence import Flaws
@@ -574,6 +575,10 @@ def view_notes(view: View, frequencies: Iterable[str]) -> list[str]:
     return notes
 
 
+_ASSESSMENTS: MemoKey[dict[tuple[View, tuple[tuple[str, tuple[str, ...]], ...]], Readiness]] = MemoKey("readiness")
+"""Readiness per (view, records that do not count and why)."""
+
+
 def assess(
     program: Program,
     view: View | None = None,
@@ -588,7 +593,7 @@ def assess(
     checked = history is not None and history.available
     # Keyed by what does not count, so a `status` whose history finds nothing new reuses `check`'s assessment.
     key = (view, tuple(sorted((rid, tuple(f.reason for f in found)) for rid, found in flaws.items())))
-    cache: dict[Any, Readiness] = program.assessments
+    cache = program.memo.setdefault(_ASSESSMENTS, {})
     known = cache.get(key)
     if known is not None:
         if progress is not None:

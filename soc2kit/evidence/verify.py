@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from soc2kit.layout import EVIDENCE_DIR, FOLDERS
 from soc2kit.line_endings import conversion, mismatch_hint
+from soc2kit.program import MemoKey
 from soc2kit.repo_paths import RepoPaths
 
 if TYPE_CHECKING:
@@ -98,7 +99,7 @@ class Flaw:
 
 Flaws = dict[str, tuple[Flaw, ...]]
 """Record ID -> why it does not count; a record that counts is absent."""
-_FILE_FLAWS = "evidence file flaws"  # the key of `file_flaws` in `Program.assessments`
+_FILE_FLAWS: MemoKey[Flaws] = MemoKey("evidence file flaws")
 
 
 def evidence_flaws(program: Program, history: History | None = None) -> Flaws:
@@ -124,14 +125,14 @@ def evidence_flaws(program: Program, history: History | None = None) -> Flaws:
 def file_flaws(program: Program) -> Flaws:
     """The flaws found from the files alone (SK401, SK402, SK404, SK409), computed once per program:
     `check`'s evidence rule reports them, readiness and `evidence verify` reuse them."""
-    known: Flaws | None = program.assessments.get(_FILE_FLAWS)
+    known = program.memo.get(_FILE_FLAWS)
     if known is None:
         paths = RepoPaths(program.root)
         known = {}
         for record in program.evidence.values():
             if flaws := tuple(_file_flaws_of(program, paths, record)):
                 known[record.id] = flaws
-        program.assessments[_FILE_FLAWS] = known
+        program.memo.put(_FILE_FLAWS, known)
     return known
 
 
