@@ -64,6 +64,8 @@ def describe_character(char: str) -> str:
 def _hidden_character(text: str) -> str | None:
     """The first character of `text` that is whitespace, invisible, or a compatibility form of
     another character (fullwidth letters, ligatures): what makes two IDs look alike but differ."""
+    if text.isascii() and text.isprintable() and " " not in text:
+        return None  # the usual ID: printable ASCII is visible and its own NFKC form
     for char in text:
         if char.isspace() or unicodedata.category(char) in _INVISIBLE_CATEGORIES or unicodedata.normalize("NFKC", char) != char:
             return char
@@ -73,6 +75,8 @@ def _hidden_character(text: str) -> str | None:
 def normalise_id(text: str) -> str:
     """The form two IDs are compared in: NFKC, without whitespace or invisible characters, case-folded;
     IDs equal in this form look alike, so they are duplicates."""
+    if text.isascii() and text.isprintable() and " " not in text:
+        return text.casefold()  # nothing to normalise or drop in printable ASCII
     folded = unicodedata.normalize("NFKC", text)
     return "".join(c for c in folded if not c.isspace() and unicodedata.category(c) not in _INVISIBLE_CATEGORIES).casefold()
 
@@ -84,7 +88,7 @@ def _visible_id(value: object) -> object:
 
 
 def _no_control_characters(value: object) -> object:
-    if isinstance(value, str):
+    if isinstance(value, str) and not (value.isascii() and value.isprintable()):
         for char in value:
             if unicodedata.category(char) == "Cc":
                 raise ValueError(f"{value!r} holds {describe_character(char)}, which a path may not contain")
