@@ -244,6 +244,8 @@ def _history_flaws(program: Program, history: History, tracked: list[_Tracked], 
         state = states.get(item.path)
         changes = [(revision.commit, revision.change) for revision in history.lineage(item.path)]
         if state == "untracked" or not changes:
+            if not uncommitted:
+                continue  # SK408 is a warning: it does not stop a record counting, so only verify reports it
             message = f"{item.what} is not committed yet, so Git cannot vouch for when it arrived"
             yield Flaw(
                 item.record_id, diagnostic("SK408", item.record_path, item.line, message), f"{item.short} is not committed"
