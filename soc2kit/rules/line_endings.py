@@ -3,13 +3,13 @@ conversion (`core.autocrlf=true`) can change an evidence file's sha256."""
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.layout import git_root
 from soc2kit.line_endings import PROBE, PROTECTION_LINE, unprotected
-from soc2kit.repo_paths import RepoPaths
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -46,16 +46,19 @@ def check(program: Program) -> Iterator[Diagnostic]:
 
 
 def _evidence_files_by_suffix(program: Program) -> dict[str, list[str]]:
-    """The files evidence records name (repository paths, links followed), grouped by their suffix."""
-    paths = RepoPaths(program.root)
+    """The files evidence records name inside the program (paths as Git sees them), grouped by suffix.
+
+    Lexical paths, not resolved links: Git looks attributes up by the path in the tree, and resolving
+    every file through the file system cost more than the rest of this rule."""
     seen: set[str] = set()
     groups: dict[str, list[str]] = {}
     for record in program.evidence.values():
         folder = program.source("evidence", record.id).path.rpartition("/")[0]
         for item in record.files:
-            _, real = paths.resolve(folder, item.path)
-            if real is not None and real not in seen:
-                seen.add(real)
-                name = real.rpartition("/")[2]
-                groups.setdefault(name.rpartition(".")[2] if "." in name else "", []).append(real)
+            path = posixpath.normpath(posixpath.join(folder, item.path))
+            if path in seen or path.startswith(("../", "/")) or path == "..":
+                continue
+            seen.add(path)
+            name = path.rpartition("/")[2]
+            groups.setdefault(name.rpartition(".")[2] if "." in name else "", []).append(path)
     return groups
