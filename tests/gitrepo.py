@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -200,3 +201,17 @@ def program_repo(root: Path, *, subject: str = "Start the SOC 2 program") -> Git
     make_program(root)
     repo.commit(subject)
     return repo
+
+
+_PATH = os.environ.get("PATH", os.defpath)
+
+
+def counting_git_path(folder: Path, log: Path) -> str:
+    """A PATH whose first `git` appends its arguments to `log`, then runs the real git."""
+    real = shutil.which("git", path=_PATH)
+    assert real is not None
+    folder.mkdir(parents=True)
+    wrapper = folder / "git"
+    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return f"{folder}{os.pathsep}{_PATH}"

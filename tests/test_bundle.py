@@ -17,7 +17,7 @@ from soc2kit.bundle import _entry_name, _read_regular, build_bundle
 from soc2kit.errors import UsageError
 from tests.conftest import POLICY as POLICY_TEXT
 from tests.conftest import make_program, run_cli, sha256
-from tests.gitrepo import BOB, GitRepo
+from tests.gitrepo import BOB, GitRepo, counting_git_path
 
 POLICY = "policies/information-security.md"
 PERIOD = "2026-01-01..2026-06-30"
@@ -491,20 +491,6 @@ def _grown(root: Path, extra: int) -> GitRepo:
     return repo
 
 
-_PATH = os.environ.get("PATH", os.defpath)
-
-
-def _git_wrapper(folder: Path, log: Path) -> str:
-    """A PATH whose first `git` appends its arguments to `log` and runs the real git."""
-    real = shutil.which("git", path=_PATH)
-    assert real is not None
-    folder.mkdir(parents=True)
-    wrapper = folder / "git"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n', encoding="utf-8")
-    wrapper.chmod(0o755)
-    return f"{folder}{os.pathsep}{_PATH}"
-
-
 def _costs(repo: GitRepo, tmp_path: Path, monkeypatch, period: tuple[date, date] = (date(2026, 1, 1), date(2026, 6, 30))):
     """(git processes, program folders read, rule runs) of one `build_bundle`."""
     import soc2kit.check
@@ -512,7 +498,7 @@ def _costs(repo: GitRepo, tmp_path: Path, monkeypatch, period: tuple[date, date]
     import soc2kit.rules
 
     log = tmp_path / "git.log"
-    monkeypatch.setenv("PATH", _git_wrapper(tmp_path / "bin", log))
+    monkeypatch.setenv("PATH", counting_git_path(tmp_path / "bin", log))
     reads: list[Path] = []
     rule_runs: list[object] = []
     discover = soc2kit.program._discover

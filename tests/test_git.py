@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from soc2kit.git import Blobs, GitError, HistoryUnavailableError, last_line, repo_info, run, text
 from soc2kit.history import iter_commits, load_history
-from tests.gitrepo import GitRepo, program_repo
+from tests.gitrepo import GitRepo, counting_git_path, program_repo
 
 PACKAGE = Path(__file__).resolve().parent.parent / "soc2kit"
-_PATH = os.environ.get("PATH", os.defpath)
-
-
-def _counting_git(folder: Path, log: Path) -> str:
-    """A PATH whose first `git` appends its arguments to `log`, then runs the real git."""
-    real = shutil.which("git", path=_PATH)
-    assert real is not None
-    folder.mkdir(parents=True)
-    wrapper = folder / "git"
-    wrapper.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> "{log}"\nexec "{real}" "$@"\n', encoding="utf-8")
-    wrapper.chmod(0o755)
-    return f"{folder}{os.pathsep}{_PATH}"
 
 
 def test_no_module_but_soc2kit_git_starts_a_process_or_opens_a_repository():
@@ -88,7 +74,7 @@ def test_repository_facts_take_one_process_and_survive_a_file_named_head(tmp_pat
     repo.write("HEAD", "a file, not a revision\n")
     sha = repo.commit("A file named HEAD")
     log = tmp_path / "git.log"
-    monkeypatch.setenv("PATH", _counting_git(tmp_path / "bin", log))
+    monkeypatch.setenv("PATH", counting_git_path(tmp_path / "bin", log))
     info = repo_info(repo.root)
     assert (info.head, info.branch, info.prefix, info.shallow) == (sha, "main", "", False)
     assert info.toplevel == repo.root.resolve()
