@@ -29,8 +29,9 @@ from pathlib import Path
 from soc2kit.diagnostics import Diagnostic, apply_severities, diagnostic
 from soc2kit.errors import UsageError
 from soc2kit.history import Commit, RepoInfo, iter_commits, repo_info
+from soc2kit.layout import MARKDOWN_FOLDERS
 
-GATED_PATHS = ("policies", "controls")
+GATED_PATHS = MARKDOWN_FOLDERS
 _EMAIL = re.compile(r"<([^<>]+)>")
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from soc2kit.errors import UsageError
+from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS
 
 if TYPE_CHECKING:
     from soc2kit.history import Commit, History
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 JSON_SHAPE_VERSION = 1
 CHANGE_CRITERION = "CC8.1"
-CHANGE_PATHS = ("soc2kit.yml", "policies", "controls")
+CHANGE_PATHS = (CONFIG_FILE, *MARKDOWN_FOLDERS)
 SAMPLE_METHOD = "the N items with the smallest sha256('<seed>:<key>')"
 PopulationKind = Literal["program-changes", "evidence-arrivals"]
 

@@ -23,6 +23,7 @@ from mkdocs.structure.pages import Page
 
 from soc2kit import escaping
 from soc2kit.errors import UsageError
+from soc2kit.layout import PROGRAM_PATHS
 from soc2kit.periods import parse_date
 from soc2kit.site.config import Soc2kitConfig
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.plugins.soc2kit")
 
 REQUIRED_EXTENSIONS = ("tables", "attr_list", "md_in_html", "admonition", "pymdownx.details", "toc")
-WATCHED = ("policies", "controls", "evidence", "soc2kit.yml")
+WATCHED = PROGRAM_PATHS
 MAX_LISTED_ERRORS = 50
 
 
