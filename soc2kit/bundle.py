@@ -6,8 +6,10 @@ Public API
         after the period end listed in bundle.json), control-matrix.csv, the evidence records of the
         period and their files (as committed at HEAD), every version of every policy in force during
         the period, soc2kit.yml, policies and controls as they stood at the period end, FINDINGS.json
-        (the records that fail verification), bundle.json and MANIFEST.sha256 (`sha256sum -c`
-        format) over every other entry. Written atomically.
+        (the records that fail verification), CHANGES.json and CHANGES.csv (the change-management
+        verdicts of `soc2kit.changes.check_changes` from the period start, excepted findings marked),
+        bundle.json and MANIFEST.sha256 (`sha256sum -c` format) over every other entry. Written
+        atomically. With GITHUB_TOKEN set, the verdicts include the pull requests' GitHub reviews.
 
         When evidence of the period fails verification (`soc2kit.evidence.evidence_flaws`: a file
         missing, changed or outside the repository, a record edited after its commit or back-dated;
@@ -38,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from soc2kit import __version__
+from soc2kit.changes import ChangesReport, check_changes
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, repo_info
@@ -50,11 +53,30 @@ if TYPE_CHECKING:
 
     from soc2kit.diagnostics import Diagnostic
     from soc2kit.git import RepoInfo
+    from soc2kit.github import Approval
     from soc2kit.history import History
     from soc2kit.models import EvidenceRecord
     from soc2kit.program import Program
 
 FINDINGS_FILE = "FINDINGS.json"
+CHANGES_FILE = "CHANGES.json"
+CHANGES_TABLE = "CHANGES.csv"
+BUNDLE_VERSION = 2
+"""2: CHANGES.json and CHANGES.csv (the change-management verdicts); the trail inside is trail shape 2."""
+CHANGES_VERSION = 1
+CHANGES_COLUMNS = (
+    "commit",
+    "day",
+    "change_kind",
+    "pr",
+    "authors",
+    "merger",
+    "approvers",
+    "findings",
+    "excepted",
+    "exempt",
+    "subject",
+)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _POLICY_VERSIONS = "policy-versions"
 
@@ -344,8 +366,9 @@ def build_bundle(
 
     Git is read a fixed number of times, whatever the size of the repository: the repository facts
     once, the program once at HEAD and once at the period end (once in all when they are one
-    commit), one history pass, one trail pass, one `ls-tree`, and one `cat-file --batch` for every
-    blob. Neither program is checked: the bundle reports only evidence verification and reading."""
+    commit), one history pass, one trail pass (and one for its merged authors), one `ls-tree`, one
+    `cat-file --batch` for every blob, and the change-management gate's own fixed few. Neither
+    program is checked: the bundle reports only evidence verification, reading and the gate."""
     _check_range(start, end)
     if output.is_dir():
         raise UsageError("is a folder; give a file name like bundle.zip", path=output)
@@ -426,9 +449,12 @@ def _build(
     policy_entries, policy_index = _policy_entries(blobs, prefix, _policy_versions(history, start, end, tz), tz)
     entries.update(policy_entries)
     findings = [f.to_dict() for f in failed]
-    entries[FINDINGS_FILE] = (json.dumps({"version": SHAPE_VERSION, "failed_evidence": findings}, indent=2) + "\n").encode()
+    entries[FINDINGS_FILE] = (json.dumps({"version": BUNDLE_VERSION, "failed_evidence": findings}, indent=2) + "\n").encode()
+    changes = check_changes(base, branch=info.branch or ctx_head, since=start)
+    entries[CHANGES_FILE] = _changes_json(changes)
+    entries[CHANGES_TABLE] = _changes_csv(changes)
     meta = {
-        "version": SHAPE_VERSION,
+        "version": BUNDLE_VERSION,
         "soc2kit": __version__,
         "head": ctx_head,
         "period": {"start": start.isoformat(), "end": end.isoformat(), "timezone": timezone},
@@ -440,7 +466,9 @@ def _build(
             "commits": trail_meta.commits,
             "sha256": trail_meta.sha256,
             "after_period_commits": _after_period(entries["trail.jsonl"], end, tz),
+            "shape": SHAPE_VERSION,
         },
+        "changes": _changes_summary(changes),
         "evidence_records": len(records),
         "failed_evidence": findings,
         "include_failed_evidence": include_failed_evidence,
@@ -464,6 +492,93 @@ def _build(
         missing=sorted(set(missing)),
         outside=sorted(set(outside)),
     )
+
+
+def _approval(approval: Approval) -> dict[str, Any]:
+    return {
+        "reviewer": approval.reviewer,
+        "source": approval.source,
+        "submitted_at": approval.submitted_at.isoformat() if approval.submitted_at else None,
+        "commit": approval.commit,
+        "stale": approval.stale,
+    }
+
+
+def _finding(found: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": found.code,
+        "rule": found.rule.name,
+        "severity": found.severity.value,
+        "message": found.message,
+        "hint": found.hint,
+    }
+
+
+def _changes_json(report: ChangesReport) -> bytes:
+    """Every change the gate examined from the period start to HEAD, oldest first, with its verdict:
+    findings that count, and findings the exceptions register closed (severity "excepted")."""
+    in_changes = {id(found) for record in report.changes for found in (*record.findings, *record.excepted)}
+    data = {
+        "version": CHANGES_VERSION,
+        "branch": report.branch,
+        "head": report.head,
+        "since": report.since.isoformat() if report.since else None,
+        "github": report.github,
+        "note": report.note,
+        "changes": [
+            {
+                "commit": record.sha,
+                "parents": list(record.parents),
+                "day": record.day.isoformat(),
+                "change_kind": record.kind,
+                "pr": record.pr,
+                "authors": list(record.authors),
+                "merger": record.merger,
+                "committer": record.committer,
+                "approvals": [_approval(approval) for approval in record.approvals],
+                "findings": [_finding(found) for found in record.findings],
+                "excepted": [_finding(found) for found in record.excepted],
+                "exempt": record.exempt,
+                "subject": record.subject,
+            }
+            for record in report.changes
+        ],
+        "other_findings": [found.to_dict() for found in report.diagnostics if id(found) not in in_changes],
+    }
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _changes_csv(report: ChangesReport) -> bytes:
+    buffer = io.StringIO()
+    table = csv.writer(buffer, lineterminator="\n")
+    table.writerow(CHANGES_COLUMNS)
+    for record in report.changes:
+        table.writerow(
+            [
+                record.sha,
+                record.day.isoformat(),
+                record.kind,
+                record.pr if record.pr is not None else "",
+                "; ".join(record.authors),
+                record.merger or "",
+                "; ".join(f"{approval.reviewer} ({approval.source})" for approval in record.approvals),
+                "; ".join(f"{found.code} {found.severity.value}: {found.message}" for found in record.findings),
+                "; ".join(f"{found.code} excepted: {found.hint}" for found in record.excepted),
+                record.exempt,
+                record.subject,
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+def _changes_summary(report: ChangesReport) -> dict[str, Any]:
+    return {
+        "branch": report.branch,
+        "examined": len(report.changes),
+        "with_findings": sum(1 for record in report.changes if record.findings),
+        "excepted_findings": sum(len(record.excepted) for record in report.changes),
+        "github": report.github,
+    }
 
 
 def _write_zip(output: Path, entries: dict[str, bytes]) -> str:
@@ -491,6 +606,7 @@ def _readme(meta: dict[str, Any]) -> str:
         else ""
     )
     after = len(meta["trail"]["after_period_commits"])
+    changes = meta["changes"]
     return (
         f"# SOC 2 audit bundle, {period['start']} to {period['end']}\n\n"
         f"Built by soc2kit {meta['soc2kit']} from commit {meta['head']}.\n\n"
@@ -499,9 +615,16 @@ def _readme(meta: dict[str, Any]) -> str:
         "- `bundle.json`: what this bundle was built from (commits, period, counts, policy versions).\n"
         f"- `{FINDINGS_FILE}`: every evidence record of the period that fails verification, and why.\n"
         "- `trail.jsonl`: every commit from the period start to the commit the bundle was built from that\n"
-        "  touched the program, with author, committer, pull request, approvals, signature status and each\n"
-        f"  file's change. {after} of them came after the period end: `bundle.json` lists them under\n"
-        "  `trail.after_period_commits`.\n"
+        "  touched the program, with its authors (for a merge, the authors of the commits it merged), its\n"
+        "  merger, committer, parents, pull request, approvers, signature status, the findings the change\n"
+        "  exceptions register excepts on it, and each file's change. "
+        f"{after} of them came after the period end:\n"
+        "  `bundle.json` lists them under `trail.after_period_commits`.\n"
+        f"- `{CHANGES_FILE}` and `{CHANGES_TABLE}`: the change-management verdict (`soc2kit changes check`) on\n"
+        "  every change to the program, its workflows and code owners on the main line from the period\n"
+        "  start: authors, merger, approvals and their source, findings, and findings the exceptions\n"
+        f"  register accepted, shown with severity `excepted` ({changes['excepted_findings']} here; "
+        f"{changes['with_findings']} change{'s' if changes['with_findings'] != 1 else ''} with open findings).\n"
         "- `control-matrix.csv`: each criterion in scope, its controls, their owners and frequencies, and\n"
         "  the evidence records for the period that pass verification.\n"
         "- `evidence/`: the evidence records of the period and the files they list, as committed at HEAD.\n"

@@ -260,3 +260,79 @@ def _is_private(folder: Path) -> bool:
 
 def _owned(info: os.stat_result) -> bool:
     return not hasattr(os, "getuid") or info.st_uid == os.getuid()
+
+
+# -- facts that never change: kept across runs so a remote API is asked about each only once ------------
+
+FACTS_FORMAT = 1
+_FACTS_MAGIC = b"soc2kit-facts\n"
+
+
+@dataclass
+class FactsCache:
+    """Facts that cannot change once true (a merged pull request's reviews before the merge, its authors
+    and merge commit), for one `scope` (an API URL and a repository: never a token). Same guarantees as
+    the program cache: one private JSON file in `cache_home()`, a header with the soc2kit version, a
+    digest of soc2kit's code, the scope and the sha256 of the rest, written atomically; anything
+    unexpected on read is an empty cache, so the facts are fetched again. Callers check each value's
+    shape when they use it."""
+
+    path: Path | None
+    scope: str = ""
+    code: str = ""
+    entries: dict[str, Any] = field(default_factory=dict)
+    dirty: bool = False
+
+    @classmethod
+    def open(cls, scope: str) -> FactsCache:
+        try:
+            path = cache_home() / f"facts-{hashlib.sha256(scope.encode()).hexdigest()[:32]}.json"
+        except (OSError, RuntimeError):
+            return cls(path=None, scope=scope)
+        facts = cls(path, scope, code_digest())
+        with contextlib.suppress(Exception):  # a damaged file only means asking again
+            if _is_private(path.parent):
+                facts.entries = _load_facts(path, scope, facts.code) or {}
+        return facts
+
+    def get(self, key: str) -> Any:
+        return self.entries.get(key)
+
+    def put(self, key: str, value: Any) -> None:
+        if self.path is not None and self.entries.get(key) != value:
+            self.entries[key] = value
+            self.dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        payload = json.dumps(self.entries, separators=(",", ":"), sort_keys=True).encode()
+        header = _facts_header(self.scope, self.code, hashlib.sha256(payload).hexdigest())
+        data = _FACTS_MAGIC + json.dumps(header).encode() + b"\n" + payload
+        if len(data) > MAX_BYTES:
+            return
+        with contextlib.suppress(Exception):  # an unwritable cache leaves the run correct, only slower next time
+            _make_private_folder(self.path.parent)
+            write_file(self.path, data)
+            self.dirty = False
+
+
+def _facts_header(scope: str, code: str, sha256: str) -> dict[str, Any]:
+    return {"format": FACTS_FORMAT, "soc2kit": __version__, "code": code, "scope": scope, "sha256": sha256}
+
+
+def _load_facts(path: Path, scope: str, code: str) -> dict[str, Any] | None:
+    data = _read_regular_file(path)
+    if data is None or not data.startswith(_FACTS_MAGIC):
+        return None
+    header_end = data.find(b"\n", len(_FACTS_MAGIC))
+    if header_end < 0:
+        return None
+    header = json.loads(data[len(_FACTS_MAGIC) : header_end])
+    if header != _facts_header(scope, code, header.get("sha256")):
+        return None
+    payload = data[header_end + 1 :]
+    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
+        return None
+    entries = json.loads(payload)
+    return entries if isinstance(entries, dict) else None

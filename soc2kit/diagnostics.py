@@ -4,11 +4,13 @@ that print a run's diagnostics as text, JSON, GitHub workflow annotations or SAR
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from soc2kit.escaping import terminal
 from soc2kit.registry import RULES, Rule, Severity, find_rule
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -109,29 +111,74 @@ class Summary:
         return f"{self.command} {verdict}: {found} in {plural(self.documents, self.unit)}."
 
 
-def format_text(diagnostics: Sequence[Diagnostic], summary: Summary, *, color: bool = False) -> str:
-    """Grouped by file, most severe first within a line; one summary line at the end."""
+SHOWN_PER_RULE = 5
+"""In the text report, how many findings of one rule are printed before the rest become one count line."""
+
+
+def format_text(
+    diagnostics: Sequence[Diagnostic],
+    summary: Summary,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    verbose: bool = False,
+    shown_per_rule: int | None = SHOWN_PER_RULE,
+    list_all: str = "--select {code} lists them all",
+) -> str:
+    """One line per finding, `path:line: severity: CODE message`, as compilers and linters print them
+    (terminals, editors and problem matchers link the location), each followed by its hint.
+
+    By default a rule that fires more than `shown_per_rule` times (None: no limit) shows its first
+    ones, its hint once, and one count line saying how to see the rest (`list_all`, with `{code}` in
+    it), so a program with hundreds of one finding still fits on a screen. `verbose` prints every
+    finding and every hint. `quiet` prints only the count per rule and the summary line, and nothing at all when
+    there is no error."""
+    if quiet and not summary.errors:
+        return ""
     paint = _Paint(enabled=color)
+    ordered = sorted(diagnostics, key=Diagnostic.sort_key)
+    by_rule = Counter(d.code for d in ordered)
+    limit = None if verbose else shown_per_rule
     out: list[str] = []
-    current = None
-    for diag in sorted(diagnostics, key=Diagnostic.sort_key):
-        if diag.path != current:
-            if current is not None:
-                out.append("")
-            out.append(paint.bold(diag.path))
-            current = diag.path
-        level = paint.severity(diag.severity)
-        out.append(f"  {diag.line:>4}  {level} {paint.dim(diag.code)} {diag.message}")
-        if diag.hint:
-            out.append(f"        {paint.dim('hint:')} {diag.hint}")
-    if out:
-        out.append("")
-    by_rule = Counter(d.code for d in diagnostics)
-    if len(by_rule) > 1:
-        ranked = sorted(by_rule.items(), key=lambda item: (-item[1], item[0]))
-        out.append("By rule: " + ", ".join(f"{code} {RULES[code].name} {n}" for code, n in ranked))
+    if not quiet:
+        printed: Counter[str] = Counter()
+        hints_given: dict[str, set[str]] = {}
+        for diag in ordered:
+            if limit is not None and printed[diag.code] >= limit:
+                continue
+            printed[diag.code] += 1
+            where = f"{terminal(diag.path)}:{diag.line}:" if diag.path else ""
+            level = paint.severity(f"{diag.severity.value}:")
+            out.append(
+                " ".join(part for part in (paint.bold(where), level, paint.dim(diag.code), terminal(diag.message)) if part)
+            )
+            given = hints_given.setdefault(diag.code, set())
+            if diag.hint and (verbose or diag.hint not in given):
+                given.add(diag.hint)
+                out.append(f"    {paint.dim('hint:')} {terminal(diag.hint)}")
+        if out:
+            out.append("")
+    collapsed = limit is not None and any(n > limit for n in by_rule.values())
+    if len(by_rule) > 1 or collapsed or (quiet and by_rule):
+        for code, count in sorted(by_rule.items(), key=lambda item: (-item[1], item[0])):
+            line = f"{code} {RULES[code].name}: {_count_of(code, count, ordered)}"
+            if limit is not None and count > limit and not quiet:
+                line += f" ({limit} shown; {list_all.format(code=code)})"
+            out.append(line)
     out.append(paint.bold(summary.line()))
     return "\n".join(out) + "\n"
+
+
+def _count_of(code: str, count: int, diagnostics: Sequence[Diagnostic]) -> str:
+    severities = {d.severity for d in diagnostics if d.code == code}
+    noun = (
+        {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.EXCEPTED: "excepted finding"}[
+            severities.pop()
+        ]
+        if len(severities) == 1
+        else "finding"
+    )
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def format_json(diagnostics: Sequence[Diagnostic], summary: Summary, *, version: str) -> str:
@@ -159,7 +206,13 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+def repository_path(path_prefix: str, path: str) -> str:
+    """A program-relative `path` relative to the Git root, normalised: a program in `sub/` names
+    `.github/workflows/x.yml` as `../.github/workflows/x.yml`, which GitHub must see as `.github/workflows/x.yml`."""
+    return posixpath.normpath(path_prefix + path) if path_prefix else path
+
+
+_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice", Severity.EXCEPTED: "notice"}
 
 
 def format_github(diagnostics: Sequence[Diagnostic], summary: Summary, *, path_prefix: str = "") -> str:
@@ -169,14 +222,14 @@ def format_github(diagnostics: Sequence[Diagnostic], summary: Summary, *, path_p
     annotation paths from the repository root."""
     lines = []
     for diag in sorted(diagnostics, key=Diagnostic.sort_key):
-        props = f"file={_escape_property(path_prefix + diag.path)},line={diag.line},title={_escape_property(diag.code + ' ' + diag.rule.name)}"
+        props = f"file={_escape_property(repository_path(path_prefix, diag.path))},line={diag.line},title={_escape_property(diag.code + ' ' + diag.rule.name)}"
         message = diag.message + (f"\n{diag.hint}" if diag.hint else "")
         lines.append(f"::{_GITHUB_LEVEL[diag.severity]} {props}::{_escape_data(message)}")
     lines.append(summary.line())
     return "\n".join(lines) + "\n"
 
 
-_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note", Severity.EXCEPTED: "note"}
 RULES_DOC_URL = "https://github.com/soc2kit/soc2kit/blob/main/docs/rules.md"
 
 
@@ -194,11 +247,15 @@ def format_sarif(diagnostics: Sequence[Diagnostic], *, version: str, path_prefix
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": path_prefix + diag.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": repository_path(path_prefix, diag.path), "uriBaseId": "%SRCROOT%"},
                         "region": {"startLine": diag.line},
                     }
                 }
             ],
+            # An excepted finding is a decision on record (the register entry): SARIF's external suppression.
+            **(
+                {"suppressions": [{"kind": "external", "justification": diag.hint}]} if diag.severity is Severity.EXCEPTED else {}
+            ),
         }
         for diag in sorted(diagnostics, key=Diagnostic.sort_key)
     ]
@@ -247,6 +304,7 @@ class _Paint:
     def dim(self, text: str) -> str:
         return self._wrap("dim", text)
 
-    def severity(self, severity: Severity) -> str:
-        style = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}[severity]
-        return self._wrap(style, f"{severity.value:<7}")
+    def severity(self, text: str) -> str:
+        """`text` (which starts with a severity's name) in that severity's color."""
+        style = {"error": "red", "warning": "yellow", "info": "blue", "excepted": "dim"}[text.rstrip(":")]
+        return self._wrap(style, text)

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
-from soc2kit.models import ID_MENTION
+from soc2kit.ids import ID_MENTION
 from soc2kit.registry import RULES, Severity
 from soc2kit.regular_files import FileTooLargeError, NotARegularFileError, read_regular
 

@@ -12,6 +12,8 @@ trail, `diff` and `status` in Markdown) escapes through this module.
     code(value)                inline code (an HTML <code> element, safe in a table cell)
     url(value)                 a link target: http(s), mailto or relative; anything else becomes "#"
     url_path(path)             a repository path as the path part of a URL
+    terminal(value)            plain text for a terminal: no escape sequence, no line of its own
+    yaml_scalar(value)         a YAML scalar (a template's `key: {value}`) that reads back as exactly `value`
 
 All of them return one line: a newline in a value would end a table row or an HTML block.
 """
@@ -38,10 +40,18 @@ _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 def _visible(value: object) -> str:
     """`value` as one line: runs of whitespace (newlines, tabs, U+2028) become one space; other
     control and format characters (which can hide text or reorder it) become U+FFFD."""
+    if type(value) is str and value.isprintable() and "  " not in value:
+        return value.strip()  # printable text holds no whitespace but the space: nothing to fold (most values)
     flat = _SPACE.sub(" ", str(value)).strip()
     if flat.isprintable():  # no control or format character: the common case, without a look at each one
         return flat
     return "".join("\ufffd" if unicodedata.category(char) in {"Cc", "Cf"} else char for char in flat)
+
+
+def terminal(value: object) -> str:
+    """`value` as one line of plain text, for a terminal or a log: no control character, so it can
+    neither send an escape sequence nor start a line that reads as another finding."""
+    return _visible(value)
 
 
 def markdown(value: object) -> str:
@@ -83,7 +93,9 @@ def url(value: object) -> str:
     """`value` as a link target (Markdown or an HTML attribute): absolute http(s) and mailto URLs and
     relative references are kept, percent-encoded where Markdown or HTML would read them; any other
     scheme (`javascript:`, `data:`, `vbscript:`) becomes "#"."""
-    text = "".join(char for char in str(value).strip() if unicodedata.category(char) not in {"Cc", "Cf"})
+    text = str(value).strip()
+    if not (text.isascii() and text.isprintable()):  # printable ASCII holds no control or format character
+        text = "".join(char for char in text if unicodedata.category(char) not in {"Cc", "Cf"})
     probe = "".join(text.split())  # browsers drop tabs and newlines inside a scheme ("java\tscript:")
     try:
         scheme = urlsplit(probe).scheme.lower()
@@ -100,3 +112,50 @@ def url(value: object) -> str:
 def url_path(path: str) -> str:
     """A repository path (any characters a file name may hold) as the path part of a URL."""
     return quote(path, safe="/-._~")
+
+
+# A plain scalar is kept only for text that YAML 1.1 (PyYAML) and 1.2 (ruamel.yaml) both read as
+# that string: it starts with a letter and holds no indicator (`:`, `#`, quotes, brackets, `&`, `*`,
+# `!`, `|`, `>`, `%`, `@` first) and no line break; anything else is double-quoted.
+_YAML_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 _.,()/+-]*(?<! )")
+
+
+_YAML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _yaml_raw(char: str) -> bool:
+    """Whether `char` may stand unescaped in a double-quoted scalar: printable for YAML and not a
+    line break (NEL, U+2028 and U+2029 are line breaks to YAML and would fold to a space)."""
+    point = ord(char)
+    if 0x20 <= point <= 0x7E:
+        return char not in '"\\'
+    return (
+        (0xA0 <= point <= 0xD7FF and point not in (0x2028, 0x2029))
+        or (0xE000 <= point <= 0xFFFD and point != 0xFEFF)
+        or 0x10000 <= point <= 0x10FFFF
+    )
+
+
+def yaml_scalar(value: str) -> str:
+    """`value` as one YAML scalar on one line that every YAML reader reads back as exactly `value`
+    (a string): plain when it is plain words, else double-quoted with every character YAML could
+    read otherwise escaped. A value can never end its line, add a key, or become a tag, an anchor,
+    an alias, a number or a date."""
+    if _YAML_PLAIN.fullmatch(value):
+        import yaml
+
+        if yaml.safe_load(value) == value:  # not `yes`, `null`, `Off`: words YAML reads as other types
+            return value
+    escaped = []
+    for char in value:
+        if _yaml_raw(char):
+            escaped.append(char)
+        elif char in _YAML_ESCAPES:
+            escaped.append(_YAML_ESCAPES[char])
+        elif ord(char) <= 0xFF:
+            escaped.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            escaped.append(f"\\u{ord(char):04x}")
+        else:
+            escaped.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(escaped) + '"'

@@ -22,8 +22,9 @@ Public API
         .last_changed(path) the newest Revision, or None
         .require()          raise HistoryUnavailableError (a UsageError, exit 2) when not available
     iter_commits(root, *, rev="HEAD", first_parent=False, paths=PROGRAM_PATHS, since=None, until=None, tz=None,
-                 show_pulls=True, signatures=True) -> Iterator[Commit]
-        The streaming primitive: yields commits as `git log` prints them, constant memory.
+                 show_pulls=True, signatures=True, reverse=False) -> Iterator[Commit]
+        The streaming primitive: yields commits as `git log` prints them, constant memory
+        (`reverse`: oldest first).
         `since`/`until` are inclusive dates compared with the committer date in `tz` (default UTC).
         With first_parent=False, pull-request merge commits that brought program changes are
         included too (`--show-pulls`), with their changes against the first parent.
@@ -285,6 +286,7 @@ def log_command(
     paths: Iterable[str] = PROGRAM_PATHS,
     show_pulls: bool = True,
     signatures: bool = True,
+    reverse: bool = False,
 ) -> list[str]:
     """The `git log` arguments the stream reads (`soc2kit.git.command` makes the full command line)."""
     command = [
@@ -303,6 +305,8 @@ def log_command(
         command.append("--first-parent")
     elif show_pulls:
         command.append("--show-pulls")
+    if reverse:  # oldest first: git orders the list, the stream stays one commit at a time here
+        command.append("--reverse")
     command.extend(["--end-of-options", rev, "--", *paths])
     return command
 
@@ -318,6 +322,7 @@ def iter_commits(
     tz: tzinfo | None = None,
     show_pulls: bool = True,
     signatures: bool = True,
+    reverse: bool = False,
 ) -> Iterator[Commit]:
     """Stream the commits that touched `paths` (relative to `root`), newest first. See the module doc.
 
@@ -327,7 +332,9 @@ def iter_commits(
     base = Path(root).resolve()
     zone = tz or UTC
     bounded = since is not None or until is not None
-    arguments = log_command(rev=rev, first_parent=first_parent, paths=paths, show_pulls=show_pulls, signatures=signatures)
+    arguments = log_command(
+        rev=rev, first_parent=first_parent, paths=paths, show_pulls=show_pulls, signatures=signatures, reverse=reverse
+    )
     try:
         with stream(arguments, cwd=base) as output:
             for commit in _parse_log(_tokens(output)):

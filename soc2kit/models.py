@@ -11,24 +11,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
-POLICY_ID = r"^POL-[A-Z0-9]+(-[A-Z0-9]+)*$"
-CONTROL_PREFIX = r"[A-Z][A-Z0-9]{1,5}"
-CONTROL_ID = rf"^{CONTROL_PREFIX}-[0-9]{{2,4}}$"
+# Re-exported: the ID grammar is the models' to state; soc2kit.ids holds it so reading Markdown needs no pydantic.
+from soc2kit.ids import CONTROL_ID as CONTROL_ID  # noqa: PLC0414
+from soc2kit.ids import CONTROL_PREFIX as CONTROL_PREFIX  # noqa: PLC0414
+from soc2kit.ids import ID_MENTION as ID_MENTION  # noqa: PLC0414
+from soc2kit.ids import POLICY_ID as POLICY_ID  # noqa: PLC0414
+
 EVIDENCE_ID = r"^EV-[A-Za-z0-9]+([-_.][A-Za-z0-9]+)*$"
 REQUIREMENT_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SHA256 = r"^[0-9a-f]{64}$"
 INTERVAL = r"^[1-9][0-9]{0,3} (day|days|month|months|year|years)$"
 VERSION = r"^[0-9]+(\.[0-9]+){0,2}$"
+REPOSITORY = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
+UTC_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
-
-def _in_text(pattern: str) -> str:
-    """A whole-value pattern as a piece of a larger one: unanchored, its groups not capturing."""
-    assert "(?" not in pattern, pattern
-    return pattern.removeprefix("^").removesuffix("$").replace("(", "(?:")
-
-
-ID_MENTION = f"(?:{_in_text(POLICY_ID)}|{_in_text(CONTROL_ID)})"
-"""A policy or control ID where prose names one; callers add the boundaries their text needs."""
 
 ID_EXAMPLES = {POLICY_ID: "POL-AC", CONTROL_ID: "AC-04", EVIDENCE_ID: "EV-AC-04-2026Q1", REQUIREMENT_ID: "access-review"}
 
@@ -103,6 +99,7 @@ EvidenceId = Annotated[str, StringConstraints(pattern=EVIDENCE_ID), BeforeValida
 RequirementId = Annotated[str, StringConstraints(pattern=REQUIREMENT_ID), BeforeValidator(_visible_id)]
 CriterionId = Annotated[Text, BeforeValidator(_visible_id)]
 Interval = Annotated[str, StringConstraints(pattern=INTERVAL)]
+RepositoryName = Annotated[str, StringConstraints(pattern=REPOSITORY), BeforeValidator(_visible_id)]
 
 Frequency = Literal["continuous", "daily", "weekly", "monthly", "quarterly", "semiannual", "annual", "on-event"]
 FREQUENCIES: tuple[str, ...] = Frequency.__args__  # type: ignore[attr-defined]
@@ -183,6 +180,11 @@ class Control(Model):
     kind: Literal["preventive", "detective", "corrective"]
     automation: Literal["manual", "automated", "hybrid"]
     evidence: list[EvidenceRequirement] = Field(default_factory=list)
+    repositories: list[RepositoryName] = Field(
+        default_factory=list,
+        description="Product repositories (OWNER/NAME on GitHub) whose changes this control covers; "
+        "`soc2kit changes population --repo` records their population under it.",
+    )
 
     def requirement(self, requirement_id: str) -> EvidenceRequirement | None:
         return next((r for r in self.evidence if r.id == requirement_id), None)
@@ -193,6 +195,17 @@ class EvidenceFile(Model):
         description="Relative to the record's folder; must stay inside the repository."
     )
     sha256: Annotated[str, StringConstraints(pattern=SHA256)]
+
+
+class EvidenceSource(Model):
+    """Where a collector took the evidence from, so anyone can ask the system the same question again."""
+
+    system: Text = Field(description="The system asked, such as `GitHub REST API https://api.github.com`.")
+    query: Text = Field(description="The exact question asked of it.")
+    tool: Text = Field(description="The collector's name and version.")
+    as_of: Annotated[str, StringConstraints(pattern=UTC_TIME)] | None = Field(
+        default=None, description="The latest timestamp in the collected data (UTC), not the time of collection."
+    )
 
 
 class EvidenceRecord(Model):
@@ -206,6 +219,7 @@ class EvidenceRecord(Model):
     collector: Text
     files: list[EvidenceFile] = Field(default_factory=list)
     note: str | None = None
+    source: EvidenceSource | None = Field(default=None, description="Set by collectors that query a system.")
 
 
 class SystemInfo(Model):
@@ -274,9 +288,68 @@ RuleSetting = Annotated[Literal["error", "warning", "info", "off"], BeforeValida
 class ChangeManagement(Model):
     enforced_from: IsoDate | None = Field(
         default=None,
-        description="The first day changes must come through pull requests; `soc2kit changes check` starts here, "
-        "so history from before the process was adopted is not reported.",
+        description="The first day changes must come through pull requests. `soc2kit changes check` judges each "
+        "commit by the settings in force before it, so this exempts only commits that come after the version "
+        "setting it was merged through a passing pull request, and are dated before this day. For the history "
+        "before adoption, record one decision in registers/change-exceptions.yml instead: an entry with `before` "
+        "(the first commit under the gate) and `findings` (docs/change-management.md, adoption).",
     )
+
+
+COMMIT_PREFIX = r"^[0-9a-f]{12,40}$"
+RULE_CODE = r"^SK[0-9]{3}$"
+FULL_SHA = r"^[0-9a-f]{40}$"
+
+
+class ChangeException(Model):
+    """One decision on past change findings, so they no longer fail `soc2kit changes check`: either one
+    commit's finding (`commit` and `finding`), or, when adopting the gate on a repository with history,
+    every finding of the listed codes on the main-line commits before the first commit under the gate
+    (`before` and `findings`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["commit", "finding"]}, {"required": ["before", "findings"]}]}
+    )
+
+    commit: Annotated[str, StringConstraints(pattern=COMMIT_PREFIX)] | None = Field(
+        default=None, description="The commit's sha: all 40 hex digits, or a prefix of at least 12."
+    )
+    finding: Annotated[str, StringConstraints(pattern=RULE_CODE)] | None = Field(
+        default=None, description="The rule code `changes check` reported for the commit (SK601, SK602, SK604 or SK605)."
+    )
+    before: Annotated[str, StringConstraints(pattern=FULL_SHA)] | None = Field(
+        default=None,
+        description=(
+            "Adoption: the full sha of the first commit under the gate. The entry covers every main-line "
+            "(first-parent) commit before it (its first-parent ancestors, not itself)."
+        ),
+    )
+    findings: list[Annotated[str, StringConstraints(pattern=RULE_CODE)]] | None = Field(
+        default=None,
+        min_length=1,
+        description="Adoption: the rule codes excepted on every commit before `before` (SK601, SK602, SK604, SK605).",
+    )
+    reason: Text = Field(description="Why the change is accepted as it is.")
+    accepted_by: Text = Field(description="Who accepted it (name, email or GitHub login).")
+    accepted_on: IsoDate = Field(description="The day it was accepted.")
+
+    @model_validator(mode="after")
+    def _one_form(self) -> ChangeException:
+        one = self.commit is not None and self.finding is not None and self.before is None and self.findings is None
+        adoption = self.before is not None and self.findings is not None and self.commit is None and self.finding is None
+        if not (one or adoption):
+            raise ValueError(
+                "an entry names either `commit` and `finding` (one commit) or `before` and `findings` "
+                "(every commit before adopting the gate), not a mix"
+            )
+        return self
+
+
+class ChangeExceptions(Model):
+    """`registers/change-exceptions.yml`: past change findings accepted as decisions. It is itself a gated
+    file: an entry counts only in a version merged through a pull request that passed the gate."""
+
+    exceptions: list[ChangeException] = Field(default_factory=list)
 
 
 class ProgramConfig(Model):

@@ -4,7 +4,10 @@
     free_record_name(program, control, requirement, collected) -> (record ID, record folder)
         the one way an evidence record is named, by `new evidence` and by `evidence add` alike
 
-Nothing existing is ever overwritten: new files are created exclusively. Every generated document is
+Nothing existing is ever overwritten: new files are created exclusively. Every value that lands in
+a template's YAML is a YAML scalar (escaping.yaml_scalar), so a title like `A: B` or one holding a
+line break is that text and never a key; in the Markdown body it is one line. Each starts with the schema
+line (soc2kit.schema_line) that lets a YAML-language-server editor complete and validate its keys. Every generated document is
 parsed and validated before it is written, so a template bug never hands the user a broken file.
 """
 
@@ -21,9 +24,11 @@ from typing import TYPE_CHECKING
 from soc2kit.catalog import load_catalog
 from soc2kit.documents import Document, parse_text
 from soc2kit.errors import UsageError
+from soc2kit.escaping import terminal, yaml_scalar
 from soc2kit.files import create_file
 from soc2kit.layout import EVIDENCE_DIR, RECORD_NAME
 from soc2kit.models import CONTROL_ID, CONTROL_PREFIX, FREQUENCIES
+from soc2kit.schema_line import with_schema_line
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -56,9 +61,9 @@ def policy_id_for(title: str, existing: Iterable[str]) -> str:
 POLICY_TEMPLATE = """\
 ---
 id: {id}
-title: {title}
-owner: {owner}
-approver: {approver}
+title: {title_yaml}
+owner: {owner_yaml}
+approver: {approver_yaml}
 status: draft
 version: "0.1"
 effective: {today}
@@ -100,8 +105,8 @@ This policy is reviewed at least every 12 months and after any significant chang
 CONTROL_TEMPLATE = """\
 ---
 id: {id}
-title: {title}
-owner: {owner}
+title: {title_yaml}
+owner: {owner_yaml}
 criteria: [{criteria}]
 policies: [{policies}]
 frequency: {frequency}
@@ -130,7 +135,7 @@ id: {id}
 control: {control}
 requirement: {requirement}
 collected: {collected}
-collector: {collector}
+collector: {collector_yaml}
 files: []
 """
 
@@ -166,8 +171,18 @@ def new_policy(root: Path, spec: NewPolicy, *, today: date) -> Path:
         raise UsageError(f"policy ID '{policy_id}' has the wrong form; write it like POL-AC")
     if policy_id.upper() in {k.upper() for k in known}:
         raise UsageError(f"policy {policy_id} already exists")
-    text = POLICY_TEMPLATE.format(
-        id=policy_id, title=spec.title, owner=spec.owner, approver=spec.approver, today=today.isoformat()
+    text = with_schema_line(
+        POLICY_TEMPLATE.format(
+            id=yaml_scalar(policy_id),
+            title_yaml=yaml_scalar(spec.title),
+            owner_yaml=yaml_scalar(spec.owner),
+            approver_yaml=yaml_scalar(spec.approver),
+            title=terminal(spec.title),
+            owner=terminal(spec.owner),
+            approver=terminal(spec.approver),
+            today=today.isoformat(),
+        ),
+        "policy",
     )
     verify_template(text, "policy")
     path = root / "policies" / f"{slugify(spec.title.removesuffix(' Policy'))}.md"
@@ -188,16 +203,18 @@ def new_control(root: Path, spec: NewControl) -> Path:
     known = list(program.controls) + [i for k, i in program.invalid_ids if k == "control"]
     control_id = next_control_id(known, spec.prefix)
     text = CONTROL_TEMPLATE.format(
-        id=control_id,
-        title=spec.title,
-        owner=spec.owner,
-        criteria=", ".join(criteria),
-        policies=", ".join(spec.policies),
-        frequency=frequency(spec.frequency),
-        kind=spec.kind,
-        automation=spec.automation,
-        requirement=slugify(spec.title)[:40].strip("-") or "evidence",
+        id=yaml_scalar(control_id),
+        title_yaml=yaml_scalar(spec.title),
+        owner_yaml=yaml_scalar(spec.owner),
+        title=terminal(spec.title),
+        criteria=", ".join(map(yaml_scalar, criteria)),
+        policies=", ".join(map(yaml_scalar, spec.policies)),
+        frequency=yaml_scalar(frequency(spec.frequency)),
+        kind=yaml_scalar(spec.kind),
+        automation=yaml_scalar(spec.automation),
+        requirement=yaml_scalar(slugify(spec.title)[:40].strip("-") or "evidence"),
     )
+    text = with_schema_line(text, "control")
     verify_template(text, "control")
     path = root / "controls" / f"{control_id}.md"
     create_file(path, text)
@@ -219,8 +236,15 @@ def new_evidence(root: Path, control_id: str, *, requirement: str | None, collec
             f"control {control_id} has no requirement '{requirement}'; it has {', '.join(r.id for r in control.evidence)}"
         )
     record_id, folder = free_record_name(program, control_id, requirement, collected)
-    text = EVIDENCE_TEMPLATE.format(
-        id=record_id, control=control_id, requirement=requirement, collected=collected.isoformat(), collector=collector
+    text = with_schema_line(
+        EVIDENCE_TEMPLATE.format(
+            id=yaml_scalar(record_id),
+            control=yaml_scalar(control_id),
+            requirement=yaml_scalar(requirement),
+            collected=collected.isoformat(),
+            collector_yaml=yaml_scalar(collector),
+        ),
+        "evidence",
     )
     verify_template(text, "evidence")
     path = root / EVIDENCE_DIR / control_id / folder / RECORD_NAME

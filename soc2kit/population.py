@@ -5,10 +5,12 @@ Public API
         Every item of the control's population in `start..end` (dates in the audit's time zone):
         - a control mapped to CC8.1 (change management): every change to the program, that is
           every commit on the first-parent line of HEAD that touched `soc2kit.yml`, `policies/` or
-          `controls/`, with its author, date, pull request, approvers and files;
+          `controls/`, with its authors (for a merge, the authors of the commits it merged), its
+          merger (a merge commit's author), date, pull request, approvers and files;
         - any other control: its evidence records whose `covers` range (or collected day) meets the
           period, each with the commit that first added it to Git (its arrival), when there is one.
-        Streams `git log` once, restricted to the paths the population needs.
+        Streams `git log` once, restricted to the paths the population needs, and once more over the
+        whole history when a merge commit needs its merged authors (soc2kit.authorship).
     sample(items, size, seed) -> list[Item]
         The `size` items with the smallest sha256 of "<seed>:<item key>": reproducible by anyone
         with the seed and the list, independent of Python's random module and of the list's order,
@@ -29,15 +31,20 @@ from soc2kit.errors import UsageError
 from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from soc2kit.authorship import Authorship
     from soc2kit.history import Commit, History
     from soc2kit.models import Control
     from soc2kit.program import Program
 
-JSON_SHAPE_VERSION = 1
+JSON_SHAPE_VERSION = 2
+"""2: an item's `author` became `authors` (a list) and `merger`: a merge commit's Git author is who
+merged it, not who wrote the change."""
 CHANGE_CRITERION = "CC8.1"
 CHANGE_PATHS = (CONFIG_FILE, *MARKDOWN_FOLDERS)
 SAMPLE_METHOD = "the N items with the smallest sha256('<seed>:<key>')"
-PopulationKind = Literal["program-changes", "evidence-arrivals"]
+PopulationKind = Literal["program-changes", "evidence-arrivals", "production-changes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +55,11 @@ class Item:
     day: date
     """The change's day, or the first day the record covers (its collected day without `covers`)."""
     title: str
-    author: str = ""
+    authors: tuple[str, ...] = ()
+    """Who wrote the change: for a merge, the authors of the commits it merged; else the commit's author
+    (for an evidence record not committed yet, its collector)."""
+    merger: str | None = None
+    """Who merged it: a merge commit's author; None for any other commit."""
     commit: str | None = None
     pr: int | None = None
     approvers: tuple[str, ...] = ()
@@ -61,7 +72,8 @@ class Item:
             "key": self.key,
             "date": self.day.isoformat(),
             "title": self.title,
-            "author": self.author,
+            "authors": list(self.authors),
+            "merger": self.merger,
             "commit": self.commit,
             "pr": self.pr,
             "approvers": list(self.approvers),
@@ -110,6 +122,13 @@ def population(program: Program, control_id: str, start: date, end: date) -> Pop
         raise UsageError(f"the period ends ({end}) before it starts ({start})")
     zone = ZoneInfo(program.config.audit.timezone)
     if CHANGE_CRITERION in control.criteria:
+        # Production changes recorded by `soc2kit changes population` are the CC8.1 population when there are any.
+        from soc2kit.change_population import recorded_population
+
+        recorded = recorded_population(program, control, start, end)
+        if recorded is not None:
+            items = [Item(**fields) for fields in recorded.items]
+            return Population(control.id, "production-changes", start, end, items, recorded.notes)
         return _changes(program, control, start, end, zone)
     return _arrivals(program, control, start, end, zone)
 
@@ -133,12 +152,13 @@ def _changes(program: Program, control: Control, start: date, end: date, zone: Z
     history, why = _history_or_note(program)
     if history is None:
         raise UsageError(f"the population of {control.id} (changes to the program, {CHANGE_CRITERION}) lives in Git, but {why}")
-    items = []
+    found = []
     for commit in history.commits:
         changes = tuple(change for change in commit.changes if _changes_program(change.path))
         if changes and start <= day_of(commit, zone) <= end:
-            items.append(_change_item(replace(commit, changes=changes), zone))
-    items.reverse()  # oldest first, in the order the changes landed
+            found.append(replace(commit, changes=changes))
+    merged = _merged_authors(history, found)
+    items = [_change_item(commit, merged, zone) for commit in reversed(found)]  # oldest first, as they landed
     notes = [
         (
             f"every commit on the first-parent line of HEAD that changed {', '.join(CHANGE_PATHS)} "
@@ -153,13 +173,25 @@ def _changes_program(path: str) -> bool:
     return any(path == part or path.startswith(part + "/") for part in CHANGE_PATHS)
 
 
-def _change_item(commit: Commit, zone: ZoneInfo) -> Item:
+def _merged_authors(history: History, commits: Iterable[Commit]) -> Mapping[str, tuple[str, ...]]:
+    """The merged authors of the merge commits among `commits`: one pass over Git, and none without a merge."""
+    from soc2kit.authorship import merged_authors
+
+    merges = [commit.sha for commit in commits if commit.is_merge]
+    if not merges or history.head is None:
+        return {}
+    return merged_authors(history.root, history.head, merges)
+
+
+def _change_item(commit: Commit, merged: Mapping[str, tuple[str, ...]], zone: ZoneInfo) -> Item:
+    who = _authorship(commit, merged)
     return Item(
         key=commit.sha,
         day=_day(commit.committer_date, zone),
         arrived=_day(commit.committer_date, zone),
         title=commit.subject,
-        author=commit.author,
+        authors=who.authors,
+        merger=who.merger,
         commit=commit.sha,
         pr=commit.pr,
         approvers=tuple(commit.approvers),
@@ -181,6 +213,7 @@ def _arrivals(program: Program, control: Control, start: date, end: date, zone: 
             lineage = history.lineage(path)  # newest first, across renames: the oldest is its arrival
             if lineage and lineage[-1].change.status in {"added", "copied", "renamed"}:
                 arrived[path] = lineage[-1].commit
+    merged = _merged_authors(history, arrived.values()) if history is not None else {}
     items = []
     unarrived = 0
     for record in records:
@@ -188,13 +221,15 @@ def _arrivals(program: Program, control: Control, start: date, end: date, zone: 
         landed = arrived.get(path)
         if landed is None:
             unarrived += 1
+        who = _authorship(landed, merged) if landed else None
         items.append(
             Item(
                 key=record.id,
                 day=record.covers.start if record.covers else record.collected,
                 title=f"{record.requirement}: "
                 + (f"covers {record.covers.start}..{record.covers.end}" if record.covers else f"collected {record.collected}"),
-                author=landed.author if landed else record.collector,
+                authors=who.authors if who else (record.collector,),
+                merger=who.merger if who else None,
                 commit=landed.sha if landed else None,
                 pr=landed.pr if landed else None,
                 approvers=tuple(landed.approvers) if landed else (),
@@ -209,6 +244,12 @@ def _arrivals(program: Program, control: Control, start: date, end: date, zone: 
     elif unarrived:
         notes.append(f"{unarrived} record{'s are' if unarrived != 1 else ' is'} not committed to Git yet")
     return Population(control.id, "evidence-arrivals", start, end, items, notes)
+
+
+def _authorship(commit: Commit, merged: Mapping[str, tuple[str, ...]]) -> Authorship:
+    from soc2kit.authorship import authorship
+
+    return authorship(commit, merged)
 
 
 def _day(moment: datetime, zone: ZoneInfo) -> date:

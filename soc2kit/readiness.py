@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from soc2kit import periods
 from soc2kit.errors import UsageError
 from soc2kit.evidence import evidence_flaws
+from soc2kit.layout import CONFIG_FILE
 from soc2kit.models import Control, EvidenceRecord, add_interval
 from soc2kit.program import MemoKey
 
@@ -196,6 +197,10 @@ class Run:
 
 def runs(windows: Iterable[WindowStatus], *, only: WindowState | None = None) -> list[Run]:
     """`windows` grouped into runs of equal state and records (only runs in state `only`, if given)."""
+    if only is not None:
+        windows = windows if isinstance(windows, (list, tuple)) else list(windows)
+        if not any(window.state == only for window in windows):
+            return []  # the common case (nothing missing): no runs to build only to drop them
     found: list[Run] = []
     current: list[WindowStatus] = []
     for window in windows:
@@ -863,7 +868,7 @@ def _gaps(
     for record in not_counted.values():
         rejected_of.setdefault(record.control, []).append(record)
     gaps = [
-        Gap("criterion", c.id, c.title, "", "soc2kit.yml", ("no in-scope control addresses it",), (c.id,))
+        Gap("criterion", c.id, c.title, "", CONFIG_FILE, ("no in-scope control addresses it",), (c.id,))
         for c in criteria
         if c.state == "uncovered"
     ]

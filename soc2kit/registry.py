@@ -2,7 +2,8 @@
 
 Codes are stable: a code is never reused for a different check. Families:
 SK0xx reading documents, SK1xx identities and references, SK2xx scope and coverage,
-SK3xx policies, SK4xx evidence, SK5xx readiness over the audit period, SK6xx change history in Git (`soc2kit changes check`).
+SK3xx policies, SK4xx evidence, SK5xx readiness over the audit period, SK6xx change history in Git (`soc2kit changes check`) and production changes from GitHub (SK61x,
+`soc2kit changes population`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+    EXCEPTED = "excepted"
+    """A finding closed by an entry of the change exceptions register: shown, never counted as a failure."""
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        return {"error": 0, "warning": 1, "info": 2, "excepted": 3}[self.value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +144,13 @@ RULES: dict[str, Rule] = {
             _W,
             "`soc2kit.yml` sets the severity of a rule that does not exist.",
             "Use a rule code (SK201) or name (uncovered-criterion) from the rule table.",
+        ),
+        Rule(
+            "SK022",
+            "config-placeholder",
+            _W,
+            "`soc2kit.yml` still holds a placeholder that `soc2kit init` wrote (marked `TODO(soc2kit)`), such as the system's name when none was given.",
+            "Write the real value in its place (the system is the product or service the audit covers).",
         ),
         Rule(
             "SK101",
@@ -342,15 +352,15 @@ RULES: dict[str, Rule] = {
             "SK601",
             "change-without-pull-request",
             _E,
-            "A policy or control change reached the main branch without a pull request: neither a pull-request merge commit nor a squash subject ending `(#N)` (`soc2kit changes check`).",
+            "A change to the program (soc2kit.yml, policies, controls, the change exceptions register), its workflows or CODEOWNERS reached the main branch without a pull request: not merged by GitHub (a `Merge pull request #N` or `(#N)` subject counts only when GitHub committed it), or, with a token, not a pull request GitHub knows (`soc2kit changes check`).",
             "Make every change through a reviewed pull request, and protect the main branch so direct pushes are refused.",
         ),
         Rule(
             "SK602",
             "self-approved-change",
             _E,
-            "A change's `Approved-by:` or `Reviewed-by:` trailer names the change's own author (`soc2kit changes check`).",
-            "Someone other than the author must approve a change; record that person in the trailer.",
+            "A change was approved by one of its own authors (for a merge, the authors of the merged commits, not the merger): a GitHub review by the pull request's author or a commit author, or an `Approved-by:`/`Reviewed-by:` trailer naming an author (`soc2kit changes check`).",
+            "Someone who wrote none of the change must approve it.",
         ),
         Rule(
             "SK603",
@@ -365,6 +375,62 @@ RULES: dict[str, Rule] = {
             _W,
             "A policy or control change on the main branch carries a signature Git reports as bad or made with a revoked key (`soc2kit changes check`).",
             "Find out who made the commit and why its signature fails; re-sign it through a new pull request.",
+        ),
+        Rule(
+            "SK605",
+            "change-without-approval",
+            _E,
+            "A pull request changed the program, its workflows or CODEOWNERS with no approval recorded from someone other than its authors: no counted GitHub review (read with a token) and no `Approved-by:`/`Reviewed-by:` trailer (`soc2kit changes check`).",
+            "Require an approving review before merging; give `changes check` a token to read reviews (GITHUB_TOKEN with `pull-requests: read`). For a past change, record the decision in registers/change-exceptions.yml.",
+        ),
+        Rule(
+            "SK606",
+            "change-exception-unmatched",
+            _W,
+            "An entry of registers/change-exceptions.yml names a commit that is not on the checked branch's history of gated changes, a prefix that matches several, or a finding that commit does not have (`soc2kit changes check`).",
+            "Write the full commit sha and the rule code `changes check` reports for it, or remove the entry.",
+        ),
+        Rule(
+            "SK607",
+            "change-exception-invalid",
+            _E,
+            "An entry of registers/change-exceptions.yml names a rule code that is not a change finding (SK601, SK602, SK604, SK605) (`soc2kit changes check`).",
+            "Use the code `changes check` reported for the commit; other findings cannot be excepted here.",
+        ),
+        Rule(
+            "SK608",
+            "change-history-excepted-at-adoption",
+            _I,
+            "An adoption entry of registers/change-exceptions.yml (`before:` the first commit under the gate, `findings:`) excepted findings on the main-line commits before it; their number is counted here, each stays listed as excepted (`soc2kit changes check`).",
+            "Nothing to do: this records the decision taken when the gate was adopted. Later commits are judged in full.",
+        ),
+        Rule(
+            "SK611",
+            "production-change-unreviewed",
+            _E,
+            "A change reached a product repository's default branch in the period with no approval from someone other than its authors, or without a pull request (`soc2kit changes population`).",
+            "Review the change after the fact and record the decision for the auditor; require pull requests with an approving review in the branch protection.",
+        ),
+        Rule(
+            "SK612",
+            "production-change-self-approved",
+            _E,
+            "A production pull request's only approvals came from its own authors (the pull request's author or an author of its commits) (`soc2kit changes population`).",
+            "Have someone who wrote none of the change review it; require an approval from someone other than the last pusher in the branch protection.",
+        ),
+        Rule(
+            "SK613",
+            "production-change-unchecked",
+            _E,
+            "A required status check of the branch protection did not run, or did not succeed, on a merged pull request's head (`soc2kit changes population`).",
+            "Find out why the check was bypassed; keep required checks on, with administrators included.",
+        ),
+        Rule(
+            "SK614",
+            "production-branch-unprotected",
+            _E,
+            "A product repository's default branch has no branch protection when its change population is collected (`soc2kit changes population`).",
+            "Protect the branch: require pull requests with approvals, required status checks, and include administrators.",
         ),
         Rule(
             "SK501",

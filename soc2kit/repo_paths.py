@@ -12,6 +12,10 @@ import os
 import re
 from pathlib import Path
 
+_DRIVE = re.compile(r"[A-Za-z]:")
+_NORMAL = re.compile(r"(?!\.\.?(?:/|$))[^/]+(?:/(?!\.\.?(?:/|$))[^/]+)*")
+"""A relative POSIX folder path that normpath leaves as it is: no empty, `.` or `..` part."""
+
 
 def within(path: str, root: str) -> bool:
     """Whether the absolute `path` is `root` or below it."""
@@ -29,12 +33,16 @@ class RepoPaths:
 
     def resolve(self, folder: str, path: str) -> tuple[str | None, str | None]:
         """(lexical path or None if it leaves the repository, real path or None if it does)."""
-        if not path or path.startswith("/") or "\\" in path or "\0" in path or re.match(r"^[A-Za-z]:", path):
+        if not path or path.startswith("/") or "\\" in path or "\0" in path or _DRIVE.match(path):
             return None, None
-        lexical = os.path.normpath(os.path.join(folder, path)).replace(os.sep, "/")
-        if lexical in {".", ".."} or lexical.startswith("../"):
-            return None, None
-        parent, _, name = lexical.rpartition("/")
+        if "/" not in path and path not in {".", ".."} and folder and _NORMAL.fullmatch(folder):
+            # The usual record: a file beside it. Nothing for normpath to fold; the folder is resolved already.
+            lexical, parent, name = f"{folder}/{path}", folder, path
+        else:
+            lexical = os.path.normpath(os.path.join(folder, path)).replace(os.sep, "/")
+            if lexical in {".", ".."} or lexical.startswith("../"):
+                return None, None
+            parent, _, name = lexical.rpartition("/")
         real = self._real(self._folder(parent), name)
         if not within(real, self.root) or real == self.root:
             return lexical, None

@@ -1,7 +1,19 @@
-"""`soc2kit init`: a new program from the starter program, personalised and committed.
+"""`soc2kit init`: a new compliance repository from the starter program, personalised, complete
+and committed.
 
     init_program(target, InitOptions, today=None) -> InitResult
     starter_root() -> Path: the starter program that ships with soc2kit
+    repository_files(options, program) -> {path: text}: what init writes beside the program
+
+Beside the program, `init` writes what a repository needs to work on GitHub from its first push,
+from the templates in `soc2kit/templates/` (package data): the policy portal's `mkdocs.yml` and a
+tracked `docs/about.md` (an empty `docs/` is not kept by Git, and the portal cannot build without
+it), the pull-request gate, the publication and the monthly evidence collection under
+`.github/workflows/` (through the soc2kit GitHub Action pinned to this release; never an install
+from the checkout), `.pre-commit-config.yaml`, `.gitattributes`, `.gitignore` and a README saying
+how to work in the repository. Workflows and the pre-commit configuration go to the root of the
+enclosing Git repository when the program is a subfolder of one (GitHub and pre-commit read them
+only there). A file of these that already exists is left alone and reported, never overwritten.
 
 The starter is package data (`soc2kit/starter_program/`). In a checkout its `soc2kit.yml`,
 `policies/` and `controls/` are symbolic links to the repository's own program, so the program the
@@ -15,26 +27,37 @@ moves it into place only once everything is written.
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import shutil
+import string
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from soc2kit import __version__, escaping
 from soc2kit.editing import edit_front_matter, plain_yaml
 from soc2kit.errors import UsageError
 from soc2kit.files import create_file
 from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS, PROGRAM_PATHS
 from soc2kit.line_endings import GITATTRIBUTES
 from soc2kit.models import CATEGORIES
+from soc2kit.rules.content import PLACEHOLDER
+from soc2kit.schema_line import with_schema_line
 
 _STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
 _STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
-SETTINGS_FILES = (".gitignore", ".gitattributes")
-"""Written by `init` unless the folder already has one (the user's own is kept, never overwritten)."""
 STARTER_FOLDER = Path(__file__).resolve().parent / "starter_program"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+WORKFLOWS = ("soc2kit-check.yml", "soc2kit-publish.yml", "soc2kit-evidence.yml")
+SYSTEM_PLACEHOLDER = f"{PLACEHOLDER}: name the system the audit covers"
+"""`soc2kit.yml`'s system name when none was given: `soc2kit check` warns about it (SK022)."""
+DRAFTS_RULE = "policy-not-approved"
+"""The rule a new program sets to `warning` while its starter policies are drafts (see render_config)."""
 STARTER_PARTS = (CONFIG_FILE, *MARKDOWN_FOLDERS)
 
 
@@ -53,7 +76,8 @@ def starter_root() -> Path:
 @dataclass(frozen=True)
 class InitOptions:
     organization: str = "Example Inc."
-    system: str = "Example Platform"
+    system: str | None = None
+    """None: `soc2kit.yml` gets SYSTEM_PLACEHOLDER, which `check` reports until a person names the system."""
     categories: tuple[str, ...] = ("security",)
     audit_type: str = "type1"
     as_of: date | None = None
@@ -73,6 +97,10 @@ class InitResult:
     commit: str | None = None
     repository: Path | None = None
     """Where the first commit went: `root`, or the enclosing repository of a program in a subfolder."""
+    written: list[Path] = field(default_factory=list)
+    """The repository's files written beside the program (workflows, mkdocs.yml, README, ...)."""
+    kept: list[Path] = field(default_factory=list)
+    """Those files that already existed: left alone, never overwritten."""
 
 
 def validate_init(options: InitOptions, *, today: date) -> InitOptions:
@@ -83,6 +111,8 @@ def validate_init(options: InitOptions, *, today: date) -> InitOptions:
             f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; choose from {', '.join(CATEGORIES)}"
         )
     categories = tuple(dict.fromkeys(("security", *options.categories)))
+    # A blank name is no name: the placeholder, never an empty `system.name` that reads as given.
+    options = _replace(options, system=(options.system or "").strip() or None)
     if options.audit_type == "type1":
         if options.period_start or options.period_end:
             raise UsageError("--period-start/--period-end are for a type2 audit; a type1 audit takes --as-of")
@@ -123,19 +153,27 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
     if options.git:
         _require_git_identity(target)
 
+    top = _existing_git_root(target) or target
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".soc2kit-init-", dir=target.parent))
     try:
         result = _build(source, staging, options)
         target.mkdir(exist_ok=True)
         for item in sorted(staging.iterdir()):
-            if not (target / item.name).exists():  # only a user's own SETTINGS_FILES can be there; keep them
-                item.rename(target / item.name)
+            item.rename(target / item.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.root = target
+    program = target.relative_to(top).as_posix()
+    for relpath, text in repository_files(options, program).items():
+        path = top / relpath
+        if os.path.lexists(path):
+            result.kept.append(path)
+        else:
+            create_file(path, text)
+            result.written.append(path)
     if options.git:
-        result.repository, result.commit = _first_commit(target, options)
+        result.repository, result.commit = _first_commit(target, options, result.written)
     return result
 
 
@@ -164,17 +202,60 @@ def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
             continue
         relpath = starter.source("policy", policy.id).path
         text = _personalise((source / relpath).read_text(encoding="utf-8"), options)
-        create_file(out / relpath, edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath))
+        drafted = edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath)
+        create_file(out / relpath, with_schema_line(drafted, "policy"))
         result.policies += 1
     for control in kept:
         relpath = starter.source("control", control.id).path
-        create_file(out / relpath, _personalise((source / relpath).read_text(encoding="utf-8"), options))
+        personalised = _personalise((source / relpath).read_text(encoding="utf-8"), options)
+        create_file(out / relpath, with_schema_line(personalised, "control"))
         result.controls += 1
     create_file(out / "evidence" / ".gitkeep", "")
-    create_file(out / "soc2kit.yml", render_config(options))
-    create_file(out / ".gitignore", "site/\n")
-    create_file(out / ".gitattributes", GITATTRIBUTES)
+    create_file(out / "soc2kit.yml", with_schema_line(render_config(options), "config"))
     return result
+
+
+def _existing_git_root(target: Path) -> Path | None:
+    from soc2kit.layout import git_root
+
+    return git_root(_existing_parent(target))
+
+
+class _Template(string.Template):
+    # Workflows are full of `${{ ... }}` and shell `$VAR`: a delimiter neither uses.
+    delimiter = "@@"
+
+
+def repository_files(options: InitOptions, program: str = ".") -> dict[str, str]:
+    """What `init` writes beside the program, by path relative to the repository root; `program` is
+    the program folder relative to that root (`.` for a repository of its own). Values from the
+    options are escaped for where they land (YAML scalars, Markdown text)."""
+    prefix = "" if program == "." else f"{program}/"
+    values = {
+        "version": __version__,
+        "organization_md": escaping.markdown(options.organization),
+        # A JSON string is a YAML double-quoted scalar: any name lands as text, never as YAML.
+        "site_name_yaml": json.dumps(f"{options.organization} policy portal"),
+        "program_yaml": json.dumps(program),
+        "site_yaml": json.dumps(f"{prefix}site"),
+        "trail_yaml": json.dumps(f"{prefix}audit-trail.jsonl*"),
+        "hook_args_yaml": json.dumps([] if program == "." else [program]),
+    }
+
+    def render(name: str) -> str:
+        return _Template((TEMPLATES / name).read_text(encoding="utf-8")).substitute(values)
+
+    files = {
+        f"{prefix}mkdocs.yml": render("mkdocs.yml"),
+        f"{prefix}docs/about.md": render("about.md"),
+        f"{prefix}README.md": render("README.md"),
+        f"{prefix}.gitignore": "site/\naudit-trail.jsonl*\n",
+        f"{prefix}.gitattributes": GITATTRIBUTES,
+        ".pre-commit-config.yaml": render("pre-commit-config.yaml"),
+    }
+    for name in WORKFLOWS:
+        files[f".github/workflows/{name}"] = render(f"workflows/{name}")
+    return files
 
 
 def _as_draft(front_matter: Any, start: date) -> None:
@@ -186,9 +267,37 @@ def _as_draft(front_matter: Any, start: date) -> None:
 
 
 def _personalise(text: str, options: InitOptions) -> str:
-    # The starter wraps its prose, so a name may be split across a line break.
-    text = _STARTER_ORGANIZATION.sub(lambda _: options.organization, text)
-    return _STARTER_SYSTEM.sub(lambda _: options.system, text)
+    # The starter wraps its prose, so a name may be split across a line break. Without a system
+    # name the prose says "the <organization> system": a placeholder there would fail check (SK014).
+    system = options.system or f"{options.organization} system"
+
+    def named(value: str) -> str:
+        value = _STARTER_ORGANIZATION.sub(lambda _: options.organization, value)
+        return _STARTER_SYSTEM.sub(lambda _: system, value)
+
+    end = text.find("\n---\n", 3) if text.startswith("---\n") else -1
+    if end < 0:
+        return named(text)
+    front_matter, body = text[: end + 5], text[end + 5 :]
+    if named(front_matter) != front_matter:
+        # In the front matter a name is part of a YAML value: spliced in as text, `A: B` or a line
+        # break would end the value or add a key. The YAML emitter quotes it as its value needs.
+        front_matter = edit_front_matter(front_matter, lambda data: _rename_values(data, named))
+    return front_matter + named(body)
+
+
+def _rename_values(node: Any, named: Callable[[str], str]) -> None:
+    """Every string value in `node` (a ruamel.yaml mapping or sequence) passed through `named`,
+    keeping each value's quoting style."""
+    keys = node.keys() if isinstance(node, dict) else range(len(node))
+    for key in keys:
+        value = node[key]
+        if isinstance(value, str):
+            renamed = named(value)
+            if renamed != value:
+                node[key] = renamed if type(value) is str else type(value)(renamed)
+        elif isinstance(value, (dict, list)):
+            _rename_values(value, named)
 
 
 def render_config(options: InitOptions) -> str:
@@ -207,11 +316,22 @@ def render_config(options: InitOptions) -> str:
     categories.fa.set_flow_style()
     config = CommentedMap()
     config["organization"] = options.organization
-    config["system"] = CommentedMap(name=options.system, description="")
+    config["system"] = CommentedMap(name=options.system or SYSTEM_PLACEHOLDER, description="")
+    if options.system is None:
+        config.yaml_set_comment_before_after_key(
+            "system", before="The system the audit covers (the product or service): `soc2kit check` warns until it is named."
+        )
     config["audit"] = audit
     config["scope"] = CommentedMap(categories=categories, exclusions=CommentedSeq())
     config.yaml_set_comment_before_after_key(
         "scope", before="\nWhat the audit covers. Security is always in scope; each exclusion needs a reason."
+    )
+    config["rules"] = CommentedMap({DRAFTS_RULE: "warning"})
+    config.yaml_set_comment_before_after_key(
+        "rules",
+        before="\nThe starter's policies are drafts until their approvers approve them: reported as warnings\n"
+        "while you adopt the program. Remove this line once they are approved, so that a policy that\n"
+        "goes back to draft fails the gate (SK304).",
     )
     config.yaml_set_start_comment(
         "soc2kit program configuration (see the soc2kit README for every key).\n"
@@ -245,7 +365,7 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def _first_commit(target: Path, options: InitOptions) -> tuple[Path, str]:
+def _first_commit(target: Path, options: InitOptions, written: list[Path]) -> tuple[Path, str]:
     """Commit the new program to the repository that holds `target`, else to a new one in `target`.
 
     A program in a subfolder of a repository (a monorepo) gets no nested `.git`. Only the program's
@@ -255,7 +375,8 @@ def _first_commit(target: Path, options: InitOptions) -> tuple[Path, str]:
     from soc2kit.layout import git_root
 
     top = git_root(target) or target.resolve()
-    parts = [str(target / p) for p in (*PROGRAM_PATHS, *SETTINGS_FILES) if (target / p).exists()]
+    parts = [str(target / p) for p in PROGRAM_PATHS if (target / p).exists()]
+    parts += [str(path) for path in written]
     try:
         if not (top / ".git").exists():
             run(["init", "-q", "--initial-branch=main", str(target)], cwd=target)

@@ -240,7 +240,9 @@ def population_text(found: Population, sampled: list[Item] | None, seed: str | N
 
         return json.dumps(found.to_dict(sampled, seed), indent=2, ensure_ascii=False) + "\n"
     rows = sampled if sampled is not None else found.items
-    kind = "changes to the program" if found.kind == "program-changes" else "evidence records"
+    kind = {"program-changes": "changes to the program", "production-changes": "production changes"}.get(
+        found.kind, "evidence records"
+    )
     head = f"Population of {found.control}: {len(found.items)} {kind}, {found.start}..{found.end}"
     if sampled is not None:
         from soc2kit.population import SAMPLE_METHOD
@@ -248,9 +250,13 @@ def population_text(found: Population, sampled: list[Item] | None, seed: str | N
         head += f"\nSample: {len(sampled)} of {len(found.items)}, seed '{seed}' ({SAMPLE_METHOD})"
     if output_format == "md":
         out = [f"# {head.splitlines()[0]}", "", *[f"- {line}" for line in head.splitlines()[1:] + found.notes], ""]
-        out += ["| Date | Item | Author | PR | Approvers | Title |", "| --- | --- | --- | --- | --- | --- |"]
         out += [
-            f"| {i.day} | {i.key[:12] if i.commit == i.key else i.key} | {_cell(i.author)} | {f'#{i.pr}' if i.pr else '-'} "
+            "| Date | Item | Authors | Merger | PR | Approvers | Title |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        out += [
+            f"| {i.day} | {_cell(i.key[:12] if i.commit == i.key else i.key)} | {_cell(', '.join(i.authors) or '-')} "
+            f"| {_cell(i.merger or '-')} | {f'#{i.pr}' if i.pr else '-'} "
             f"| {_cell(', '.join(i.approvers) or '-')} | {_cell(i.title)} |"
             for i in rows
         ]
@@ -259,8 +265,9 @@ def population_text(found: Population, sampled: list[Item] | None, seed: str | N
     for i in rows:
         key = i.key[:12] if i.commit == i.key else i.key
         pr = f"#{i.pr}" if i.pr else "-"
+        merger = f"  merged by {i.merger}" if i.merger else ""
         approvers = f"  approved by {', '.join(i.approvers)}" if i.approvers else ""
-        out.append(f"  {i.day}  {key:<28} {pr:<6} {i.author}  {i.title}{approvers}")
+        out.append(f"  {i.day}  {key:<28} {pr:<6} {', '.join(i.authors)}  {i.title}{merger}{approvers}")
     if not rows:
         out.append("  (no items in the period)")
     return "\n".join(out) + "\n"

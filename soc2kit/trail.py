@@ -12,7 +12,12 @@ Public API
         per commit), csv (one row per file change, header row; the metadata goes to a sidecar), md.
     write_trail(root, output, **options) -> TrailMeta
         To `output` atomically, with the sidecar `<output>.meta.json`; or to stdout when None.
-    TRAIL_FORMATS = ("jsonl", "csv", "md")
+    TRAIL_FORMATS = ("jsonl", "csv", "md"); TRAIL_PATHS: the program and the change exceptions register.
+    Each commit names its people apart (soc2kit.authorship): `authors` (for a merge, the authors of
+    the commits it merged, from one extra `git log` pass), `merger` (a merge commit's author),
+    `approvers` (trailers); and `excepted`: the register's entries (at the trail's head) naming it,
+    as soc2kit.change_exceptions reads and matches them (Excepted: finding, reason, accepted_by,
+    accepted_on; an adoption entry names every main-line commit before its `before` commit).
 Raises UsageError (exit 2) for: no Git repository, no commits, an inverted range, an output that is
 a folder or in a missing folder. Nothing is written then.
 """
@@ -25,7 +30,7 @@ import hashlib
 import io
 import json
 import posixpath
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -33,29 +38,40 @@ from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from soc2kit import __version__
+from soc2kit.authorship import Authorship, authorship, merged_authors
+from soc2kit.change_exceptions import Excepted, ExceptionIndex, register_at
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, text
 from soc2kit.history import Change, Commit, iter_commits
-from soc2kit.layout import CONFIG_FILE, EVIDENCE_DIR, folder_of, is_skipped_name
+from soc2kit.layout import CHANGE_EXCEPTIONS, CONFIG_FILE, EVIDENCE_DIR, PROGRAM_PATHS, folder_of, is_skipped_name
 
 if TYPE_CHECKING:
     from soc2kit.documents import Document
 
 TRAIL_FORMATS = ("jsonl", "csv", "md")
-SHAPE_VERSION = 1
+TRAIL_PATHS = (*PROGRAM_PATHS, CHANGE_EXCEPTIONS)
+"""What the trail follows: the program, and the register of its accepted change findings."""
+SHAPE_VERSION = 2
+"""2: the change's `authors`, `merger` and `approvers` apart (a merge's Git author is its merger, not
+its author), `change_kind`, `excepted`; Git's author field is `git_author`. docs/trail.md."""
 CSV_COLUMNS = (
     "commit",
+    "parents",
     "committer_date",
-    "author_name",
-    "author_email",
-    "author_date",
+    "change_kind",
+    "authors",
+    "merger",
+    "approvers",
+    "excepted",
+    "git_author_name",
+    "git_author_email",
+    "git_author_date",
     "committer_name",
     "committer_email",
     "signature",
     "pr",
     "merge",
-    "approvals",
     "signed_off_by",
     "subject",
     "change",
@@ -105,6 +121,8 @@ class _HashingWriter:
 def _kind(path: str) -> str:
     if path == CONFIG_FILE:
         return "config"
+    if path == CHANGE_EXCEPTIONS:
+        return "change-exceptions"
     folder = folder_of(path)
     if folder is not None:
         return folder.kind
@@ -208,20 +226,24 @@ _FILE_KEYS = ("change", "path", "old_path", "kind", "entity")
 _encode: Callable[[str], str] = json.encoder.encode_basestring
 
 
-def _record(commit: Commit, files: list[_FileRow]) -> dict[str, Any]:
+def _record(commit: Commit, who: Authorship, excepted: Sequence[Excepted], files: list[_FileRow]) -> dict[str, Any]:
     """One commit of the trail as data: the shape of a jsonl line (see docs/trail.md)."""
     return {
         "record": "commit",
         "commit": commit.sha,
         "parents": list(commit.parents),
-        "author": {"name": commit.author_name, "email": commit.author_email, "date": commit.author_iso},
+        "change_kind": who.kind,
+        "authors": list(who.authors),
+        "merger": who.merger,
+        "approvers": commit.approvers,
+        "excepted": [item.to_dict() for item in excepted],
+        "git_author": {"name": commit.author_name, "email": commit.author_email, "date": commit.author_iso},
         "committer": {"name": commit.committer_name, "email": commit.committer_email, "date": commit.committer_iso},
         "signature": commit.signature,
         "signer": commit.signer,
         "subject": commit.subject,
         "pr": commit.pr,
         "merge": commit.is_merge,
-        "approvals": commit.approvers,
         "signed_off_by": commit.signed_off_by,
         "trailers": [[key, value] for key, value in commit.trailers],
         "files": [dict(zip(_FILE_KEYS, row, strict=True)) for row in files],
@@ -236,7 +258,14 @@ def _optional(value: str | None) -> str:
     return "null" if value is None else _encode(value)
 
 
-def _record_line(commit: Commit, files: list[_FileRow]) -> str:
+def _excepted_json(item: Excepted) -> str:
+    return (
+        f'{{"finding":{_encode(item.finding)},"reason":{_encode(item.reason)},'
+        f'"accepted_by":{_encode(item.accepted_by)},"accepted_on":{_encode(item.accepted_on)}}}'
+    )
+
+
+def _record_line(commit: Commit, who: Authorship, excepted: Sequence[Excepted], files: list[_FileRow]) -> str:
     """`json.dumps(_record(...), ensure_ascii=False, separators=(",", ":"))` and a newline, built
     directly: the trail's hot path (tests hold the two equal)."""
     pr = commit.pr
@@ -246,7 +275,17 @@ def _record_line(commit: Commit, files: list[_FileRow]) -> str:
             _encode(commit.sha),
             ',"parents":',
             _strings(commit.parents),
-            ',"author":{"name":',
+            ',"change_kind":',
+            _encode(who.kind),
+            ',"authors":',
+            _strings(who.authors),
+            ',"merger":',
+            _optional(who.merger),
+            ',"approvers":',
+            _strings(commit.approvers),
+            ',"excepted":[',
+            ",".join(map(_excepted_json, excepted)),
+            '],"git_author":{"name":',
             _encode(commit.author_name),
             ',"email":',
             _encode(commit.author_email),
@@ -268,8 +307,6 @@ def _record_line(commit: Commit, files: list[_FileRow]) -> str:
             "null" if pr is None else str(pr),
             ',"merge":',
             "true" if commit.is_merge else "false",
-            ',"approvals":',
-            _strings(commit.approvers),
             ',"signed_off_by":',
             _strings(commit.signed_off_by),
             ',"trailers":[',
@@ -283,6 +320,10 @@ def _record_line(commit: Commit, files: list[_FileRow]) -> str:
             "]}\n",
         )
     )
+
+
+_Row = tuple[Commit, Authorship, Sequence[Excepted]]
+"""A commit of the trail, who wrote and merged its change, and its excepted findings."""
 
 
 def _files(entities: _Entities, commit: Commit) -> list[_FileRow]:
@@ -318,25 +359,28 @@ class _Context:
 def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None, timezone: str | None = None, blobs: Blobs) -> _Context:
     """The repository, the commit `rev` names and the audit time zone (`timezone`, else the one in
     soc2kit.yml at that commit). `info`: the `repo_info` of `root` when the caller has it."""
-    from soc2kit.revision import resolve_revision
-
     base = Path(root).resolve()
     if not base.is_dir():
         raise UsageError("is not a folder", path=base)
     info = info or repo_info(base)
     if info.head is None:
         raise UsageError("the Git repository has no commits yet: there is no trail to export", path=info.toplevel)
-    head = info.head if rev in {"HEAD", info.head} else resolve_revision(base, rev, info=info)[0]
+    if rev in {"HEAD", info.head}:
+        head = info.head
+    else:
+        from soc2kit.revision import resolve_revision  # it imports the models: only for another revision
+
+        head = resolve_revision(base, rev, info=info)[0]
     zone = timezone or _timezone_at(blobs, info.prefix, head)
     return _Context(root=base, prefix=info.prefix, head=head, timezone=zone)
 
 
 def _timezone_at(blobs: Blobs, prefix: str, rev: str) -> str:
-    """`audit.timezone` of soc2kit.yml at `rev`, read as `load_config` reads it (UTC when missing or invalid)."""
-    from soc2kit.program import config_from_bytes
+    """`audit.timezone` of soc2kit.yml at `rev` (UTC when missing or invalid), read without the models."""
+    from soc2kit.audit_zone import DEFAULT_ZONE, audit_timezone
 
-    raw = blobs.read(f"{rev}:{prefix}soc2kit.yml")
-    return config_from_bytes(raw).audit.timezone if raw is not None else "UTC"
+    raw = blobs.read(f"{rev}:{prefix}{CONFIG_FILE}")
+    return audit_timezone(raw) if raw is not None else DEFAULT_ZONE
 
 
 def export_trail(
@@ -411,31 +455,35 @@ def _export(
     )
     writer = _HashingWriter(out)
     entities = _Entities(ctx.root, ctx.prefix, ctx.head, blobs, at_head)
+    merged = merged_authors(ctx.root, ctx.head)
+    register = ExceptionIndex(register_at(blobs, ctx.prefix, ctx.head).entries, ctx.root)
     commits = iter_commits(
         ctx.root,
         rev=ctx.head,
         first_parent=first_parent,
+        paths=TRAIL_PATHS,
         since=since,
         until=until,
         tz=ZoneInfo(ctx.timezone),
         signatures=signatures,
     )
-    writers: dict[str, Callable[[Iterator[Commit], _Entities, _HashingWriter, TrailMeta], int]] = {
+    rows = ((commit, authorship(commit, merged), register.of(commit.sha)) for commit in commits)
+    writers: dict[str, Callable[[Iterator[_Row], _Entities, _HashingWriter, TrailMeta], int]] = {
         "jsonl": _write_jsonl,
         "csv": _write_csv,
         "md": _write_md,
     }
-    meta.commits = writers[output_format](commits, entities, writer, meta)
+    meta.commits = writers[output_format](rows, entities, writer, meta)
     meta.sha256 = writer.digest.hexdigest()
     return meta
 
 
-def _write_jsonl(commits: Iterator[Commit], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+def _write_jsonl(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
     out.write((json.dumps(meta.header(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
     count = 0
     batch: list[str] = []
-    for commit in commits:
-        batch.append(_record_line(commit, _files(entities, commit)))
+    for commit, who, excepted in rows:
+        batch.append(_record_line(commit, who, excepted, _files(entities, commit)))
         count += 1
         if len(batch) == _BATCH:
             out.write("".join(batch).encode("utf-8"))
@@ -444,7 +492,7 @@ def _write_jsonl(commits: Iterator[Commit], entities: _Entities, out: _HashingWr
     return count
 
 
-def _write_csv(commits: Iterator[Commit], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+def _write_csv(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
     del meta
     buffer = io.StringIO()
     table = csv.writer(buffer, lineterminator="\n")
@@ -456,11 +504,17 @@ def _write_csv(commits: Iterator[Commit], entities: _Entities, out: _HashingWrit
 
     table.writerow(CSV_COLUMNS)
     count = 0
-    for commit in commits:
+    for commit, who, excepted in rows:
         count += 1
         head = [
             commit.sha,
+            " ".join(commit.parents),
             commit.committer_iso,
+            who.kind,
+            "; ".join(who.authors),
+            who.merger or "",
+            "; ".join(commit.approvers),
+            "; ".join(item.describe() for item in excepted),
             commit.author_name,
             commit.author_email,
             commit.author_iso,
@@ -469,7 +523,6 @@ def _write_csv(commits: Iterator[Commit], entities: _Entities, out: _HashingWrit
             commit.signature,
             commit.pr if commit.pr is not None else "",
             "yes" if commit.is_merge else "no",
-            "; ".join(commit.approvers),
             "; ".join(commit.signed_off_by),
             commit.subject,
         ]
@@ -481,7 +534,7 @@ def _write_csv(commits: Iterator[Commit], entities: _Entities, out: _HashingWrit
     return count
 
 
-def _write_md(commits: Iterator[Commit], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+def _write_md(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
     since, until = meta.since or "the first commit", meta.until or "HEAD"
     out.write(
         (
@@ -490,31 +543,35 @@ def _write_md(commits: Iterator[Commit], entities: _Entities, out: _HashingWrite
             f"- Range: {since} to {until} (committer dates, {meta.timezone})"
             f"{', first-parent line only' if meta.first_parent else ''}\n"
             f"- soc2kit {meta.soc2kit}\n\n"
-            "| Date | Commit | Author | PR | Approvals | Signature | Change | Path | Entity | Subject |\n"
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
+            "| Date | Commit | Kind | Authors | Merger | PR | Approvers | Excepted | Signature | Change | Path | Entity "
+            "| Subject |\n"
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
         ).encode()
     )
     count = 0
-    for commit in commits:
+    for commit, who, excepted in rows:
         count += 1
-        rows = []
+        lines = []
         for n, (change, new_path, old, _kind_name, entity) in enumerate(_files(entities, commit) or [("", "", None, "", None)]):
             path = f"{old} → {new_path}" if old else new_path
             first = n == 0
             cells = [
                 commit.committer_iso if first else "",
                 commit.short if first else "",
-                f"{commit.author_name} <{commit.author_email}>" if first else "",
+                who.kind if first else "",
+                "; ".join(who.authors) if first else "",
+                (who.merger or "") if first else "",
                 f"#{commit.pr}" if first and commit.pr is not None else "",
                 "; ".join(commit.approvers) if first else "",
+                "; ".join(item.describe() for item in excepted) if first else "",
                 commit.signature if first else "",
                 change,
                 path,
                 entity,
                 commit.subject if first else "",
             ]
-            rows.append("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
-        out.write("".join(rows).encode("utf-8"))
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |\n")
+        out.write("".join(lines).encode("utf-8"))
     out.write(f"\n{count} commit{'' if count == 1 else 's'}.\n".encode())
     return count
 

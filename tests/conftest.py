@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -168,3 +171,97 @@ def clean_program_dir(tmp_path: Path) -> ProgramDir:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Browser:
+    """Debian's Chromium and the chromedriver of the same build, for the portal's browser tests."""
+
+    chromium: str
+    chromedriver: str
+
+
+BROWSER_PACKAGES = ("chromium", "chromium-driver")
+
+
+def find_browser() -> Browser | None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromedriver = shutil.which("chromedriver")
+    return Browser(chromium, chromedriver) if chromium and chromedriver else None
+
+
+def browser_required() -> bool:
+    """In CI the browser tests never skip: CI sets `CI`, and .ci/run sets SOC2KIT_REQUIRE_BROWSER."""
+    return any(os.environ.get(name, "").lower() not in ("", "0", "false", "no") for name in ("CI", "SOC2KIT_REQUIRE_BROWSER"))
+
+
+def can_install_browser() -> bool:
+    """Root on Debian (or a derivative) with apt-get: the test run may install the packages itself."""
+    return os.geteuid() == 0 and Path("/etc/debian_version").is_file() and shutil.which("apt-get") is not None
+
+
+def install_browser() -> str:
+    """apt-get install the browser packages; "" when that worked, else why not (one line)."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *BROWSER_PACKAGES]):
+        done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            said = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[-1]
+            return f"`{' '.join(command[:2])}` failed: {said}"
+    return ""
+
+
+@functools.cache
+def browser_setup() -> tuple[Browser | None, str]:
+    """The browser, installed first where it is missing and can be (once per test run); or None
+    and one line saying why not."""
+    browser = find_browser()
+    if browser is None:
+        wanted = " and ".join(BROWSER_PACKAGES)
+        if not can_install_browser():
+            return (
+                None,
+                f"no chromium and chromedriver on PATH, and not root on Debian to install them; apt-get install {' '.join(BROWSER_PACKAGES)}",
+            )
+        failed = install_browser()
+        browser = find_browser()
+        if browser is None:
+            return None, f"{wanted} could not be installed ({failed or 'installed, but chromium or chromedriver is not on PATH'})"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return None, "selenium is not installed: pip install -e '.[test]'"
+    return browser, ""
+
+
+def skip_without_browser() -> None:
+    """At the top of a browser test module: skip the whole module, as one line of pytest's `-ra`
+    summary saying why, when there is no browser and the tests may skip. Where they must run
+    (`browser_required`), the module runs and the `browser` fixture fails each test instead."""
+    found, why = browser_setup()
+    if found is None and not browser_required():
+        pytest.skip(f"browser tests not run: {why}", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    found, why = browser_setup()
+    if found is None:
+        reason = f"browser tests not run: {why}"
+        if browser_required():
+            pytest.fail(f"{reason} (CI requires them)", pytrace=False)
+        pytest.skip(reason)
+    return found
+
+
+@pytest.fixture
+def github_server(request: pytest.FixtureRequest):
+    """A GitHub REST API on 127.0.0.1 serving a Scenario (tests/github_server.py): `.url`, `.scenario`,
+    `.requests`. Parametrize it indirectly with a Scenario, or change `.scenario` in the test. Every request
+    and answer is checked against GitHub's OpenAPI description; the test fails on any problem left."""
+    from tests.github_server import GitHubServer, Scenario
+
+    scenario = getattr(request, "param", None) or Scenario()
+    with GitHubServer(scenario) as server:
+        yield server
+    assert not server.problems, "GitHub API description violated:\n" + "\n".join(server.problems[:20])

@@ -148,13 +148,21 @@ class GitRepo(ProgramDir):
         self.git("checkout", "-q", "--detach", rev)
 
     def merge_pr(
-        self, branch: str, pr: int, *, author: tuple[str, str] = ALICE, date: str = "", trailers: tuple[tuple[str, str], ...] = ()
+        self,
+        branch: str,
+        pr: int,
+        *,
+        author: tuple[str, str] = ALICE,
+        committer: tuple[str, str] | None = None,
+        date: str = "",
+        trailers: tuple[tuple[str, str], ...] = (),
     ) -> str:
-        """Merge `branch` into the current branch as GitHub's merge button does (--no-ff)."""
+        """Merge `branch` into the current branch as GitHub's merge button does (--no-ff); GitHub's web flow
+        commits it when `committer` is WEB_FLOW."""
         message = f"Merge pull request #{pr} from acme/{branch}\n\n{branch}"
         if trailers:
             message += "\n\n" + "\n".join(f"{key}: {value}" for key, value in trailers)
-        self.git("merge", "-q", "--no-ff", "-m", message, branch, author=author, date=date or self.tick())
+        self.git("merge", "-q", "--no-ff", "-m", message, branch, author=author, committer=committer, date=date or self.tick())
         return self.head()
 
     def squash_pr(
@@ -202,6 +210,9 @@ def program_repo(root: Path, *, subject: str = "Start the SOC 2 program") -> Git
     repo.commit(subject)
     return repo
 
+
+WEB_FLOW = ("GitHub", "noreply@github.com")
+"""The committer of the merges and squashes GitHub's buttons make."""
 
 _PATH = os.environ.get("PATH", os.defpath)
 

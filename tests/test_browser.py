@@ -2,7 +2,9 @@
 on 127.0.0.1 and drive headless Debian Chromium through Selenium and chromedriver.
 
 Screenshots of the dashboard, a policy page and a control page go to test-artifacts/ (ignored by Git).
-Chromium missing is a failure with a clear message, not a skip: CI (.ci/run) installs it.
+The `browser` fixture (tests/conftest.py) finds Chromium and chromedriver, installs them as root on
+Debian when they are missing, and otherwise skips these tests with one line saying why; in CI (`CI`
+or SOC2KIT_REQUIRE_BROWSER set, as .ci/run does) they fail instead of skipping.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_program
+from conftest import Browser, make_program, skip_without_browser
 
 from soc2kit.site.portal import load_portal
 
+skip_without_browser()
+
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 TODAY = "2026-05-15"
 WAIT = 20  # seconds, for any one page or search result to appear
 
@@ -74,22 +76,8 @@ class Served:
     driver: Any
 
 
-def require_browser() -> None:
-    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not Path(path).exists()]
-    if missing:
-        pytest.fail(
-            f"browser tests need Debian's chromium and chromium-driver ({', '.join(missing)} missing): "
-            "apt-get install chromium chromium-driver (.ci/run does this)"
-        )
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        pytest.fail("browser tests need selenium: pip install -e '.[test]'")
-
-
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    require_browser()
+def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -127,7 +115,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
     options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
+    options.binary_location = browser.chromium
     for argument in (
         "--headless",
         "--no-sandbox",
@@ -140,7 +128,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
     ):
         options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(browser.chromedriver), options=options)
     driver.set_page_load_timeout(WAIT)
     try:
         yield Served(root, f"http://127.0.0.1:{server.server_address[1]}/", driver)

@@ -17,7 +17,7 @@ from soc2kit.bundle import _entry_name, _read_regular, build_bundle
 from soc2kit.errors import UsageError
 from tests.conftest import POLICY as POLICY_TEXT
 from tests.conftest import make_program, run_cli, sha256
-from tests.gitrepo import BOB, GitRepo, counting_git_path
+from tests.gitrepo import ALICE, BOB, GitRepo, counting_git_path
 
 POLICY = "policies/information-security.md"
 PERIOD = "2026-01-01..2026-06-30"
@@ -466,8 +466,10 @@ def test_the_trail_runs_to_head_so_evidence_edited_after_the_period_shows(tmp_pa
 
 # -- what one bundle costs ---------------------------------------------------------------------------
 
-GIT_PROCESS_LIMIT = 12
-"""The most git processes one bundle may start, whatever the number of files and commits."""
+GIT_PROCESS_LIMIT = 16
+"""The most git processes one bundle may start, whatever the number of files and commits: 12 before
+issue 11, plus the change-management verdicts (`check_changes`: repository facts, the branch, one
+`git log` pass, one blob reader) and the trail's merged authors (one `git log` pass)."""
 
 
 def _grown(root: Path, extra: int) -> GitRepo:
@@ -535,3 +537,83 @@ def test_a_period_ending_at_head_reads_the_program_once(tmp_path, monkeypatch):
     git_processes, reads, rule_runs = _costs(repo, tmp_path / "run", monkeypatch, (date(2026, 1, 1), date(2026, 12, 31)))
     assert (reads, rule_runs) == (1, 0)
     assert git_processes <= GIT_PROCESS_LIMIT
+
+
+# -- change management in the bundle ------------------------------------------------------------------
+
+GITHUB = ("GitHub", "noreply@github.com")
+ALICE_ID = "Alice Adams <alice@example.com>"
+BOB_ID = "Bob Brown <bob@example.com>"
+
+
+def _web_merge(repo: GitRepo, branch: str, pr: int, merger: tuple[str, str], *, when: str, trailers: str = "") -> str:
+    message = f"Merge pull request #{pr} from acme/{branch}\n\n{branch}" + (f"\n\n{trailers}" if trailers else "")
+    repo.git("merge", "-q", "--no-ff", "-m", message, branch, author=merger, committer=GITHUB, date=when)
+    return repo.head()
+
+
+def _change_repo(root: Path) -> tuple[GitRepo, dict[str, str]]:
+    """The honest repository, then in May: Alice's policy change merged by Bob with GitHub's merge button
+    (approved by Carol), a direct push by Bob, and a register excepting that push, merged the same way."""
+    repo = _honest_repo(root)
+    made = {}
+    repo.branch("alice")
+    repo.replace(POLICY, 'version: "1.0"', 'version: "1.1"')
+    made["branch"] = repo.commit("Review the policy", author=ALICE, date="2026-05-01T09:00:00+00:00")
+    repo.checkout("main")
+    made["merge"] = _web_merge(
+        repo, "alice", 5, BOB, when="2026-05-02T09:00:00+00:00", trailers="Approved-by: Carol Chen <carol@example.com>"
+    )
+    repo.replace("controls/TC-01.md", "The IT Manager reviews access.", "The IT Manager reviews access monthly.")
+    made["push"] = repo.commit("Hotfix the control", author=BOB, date="2026-05-03T09:00:00+00:00")
+    repo.branch("register")
+    repo.write(
+        "registers/change-exceptions.yml",
+        f"exceptions:\n  - commit: {made['push'][:12]}\n    finding: SK601\n    reason: Outage fix, reviewed afterwards\n"
+        "    accepted_by: Carol Chen\n    accepted_on: 2026-05-04\n",
+    )
+    repo.commit("Accept the hotfix", author=ALICE, date="2026-05-04T09:00:00+00:00")
+    repo.checkout("main")
+    made["register"] = _web_merge(
+        repo, "register", 6, BOB, when="2026-05-05T09:00:00+00:00", trailers="Approved-by: Carol Chen <carol@example.com>"
+    )
+    return repo, made
+
+
+def test_the_bundle_holds_change_verdicts_with_excepted_findings_and_the_people_apart(tmp_path):
+    repo, made = _change_repo(tmp_path / "repo")
+    target = tmp_path / "audit.zip"
+    result = _build(repo, target)
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(target) as archive:
+        data = {name: archive.read(name) for name in archive.namelist()}
+    manifest = data["MANIFEST.sha256"].decode()
+    assert "  CHANGES.json\n" in manifest
+    assert "  CHANGES.csv\n" in manifest
+    verdicts = json.loads(data["CHANGES.json"])
+    assert verdicts["version"] == 1
+    assert verdicts["since"] == "2026-01-01"
+    by_commit = {change["commit"]: change for change in verdicts["changes"]}
+    merge = by_commit[made["merge"]]
+    assert (merge["change_kind"], merge["pr"], merge["authors"], merge["merger"]) == ("merge", 5, [ALICE_ID], BOB_ID)
+    assert [(a["reviewer"], a["source"]) for a in merge["approvals"]] == [("Carol Chen <carol@example.com>", "trailer")]
+    assert merge["findings"] == []
+    push = by_commit[made["push"]]
+    assert (push["authors"], push["merger"]) == ([BOB_ID], None)
+    assert push["findings"] == []
+    assert [(f["code"], f["severity"]) for f in push["excepted"]] == [("SK601", "excepted")]
+    assert "Outage fix, reviewed afterwards" in push["excepted"][0]["hint"]
+    rows = {row["commit"]: row for row in csv.DictReader(io.StringIO(data["CHANGES.csv"].decode()))}
+    assert (rows[made["merge"]]["authors"], rows[made["merge"]]["merger"]) == (ALICE_ID, BOB_ID)
+    assert rows[made["push"]]["excepted"].startswith("SK601 excepted: ")
+    assert rows[made["push"]]["findings"] == ""
+
+    trail = {line["commit"]: line for line in map(json.loads, data["trail.jsonl"].decode().splitlines()[1:])}
+    assert (trail[made["merge"]]["authors"], trail[made["merge"]]["merger"]) == ([ALICE_ID], BOB_ID)
+    assert trail[made["branch"]]["commit"] == trail[made["merge"]]["parents"][1]
+    assert [e["finding"] for e in trail[made["push"]]["excepted"]] == ["SK601"]
+    meta = json.loads(data["bundle.json"])
+    assert meta["version"] == 2
+    assert meta["trail"]["shape"] == 2
+    assert meta["changes"]["excepted_findings"] == 1
+    assert "`CHANGES.json`" in data["README.md"].decode()

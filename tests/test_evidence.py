@@ -223,7 +223,7 @@ def test_verify_accepts_the_fetched_lfs_content_and_catches_a_changed_pointer(pr
     assert verify_evidence(load_program(program.root, use_cache=False, today=TODAY)) == []
     stored.write_bytes(LFS_POINTER)  # a pointer to some other object
     [finding] = verify_evidence(load_program(program.root, use_cache=False, today=TODAY))
-    assert (finding.code, finding.path, finding.line) == ("SK402", result.record_path, 9)
+    assert (finding.code, finding.path, finding.line) == ("SK402", result.record_path, 10)
 
 
 def test_add_warns_about_secrets_with_their_line(program: ProgramDir) -> None:
@@ -637,8 +637,8 @@ def test_verify_reports_missing_changed_and_unrecorded_files(program: ProgramDir
 
     assert code == 1
     assert found == [
-        ("SK402", result.record_path, 9),
-        ("SK401", result.record_path, 10),
+        ("SK402", result.record_path, 10),
+        ("SK401", result.record_path, 11),
         ("SK405", "evidence/TC-02/stray.pdf", 1),
     ]
 
@@ -818,7 +818,7 @@ def test_verify_reports_a_file_changed_by_a_later_commit(program: ProgramDir) ->
     code, found, _ = history_verify(program)
 
     assert code == 1
-    assert found == [("SK406", result.record_path, 8), ("SK402", result.record_path, 9)]
+    assert found == [("SK406", result.record_path, 9), ("SK402", result.record_path, 10)]
     assert messages(program)[0] == (
         f"evidence file '{result.files[0].path}' was modified by commit {tamper[:12]} on 2026-08-01 "
         f"(Alice Adams <alice@example.com>), after commit {first[:12]} added it on 2026-07-06"
@@ -837,7 +837,7 @@ def test_verify_reports_a_file_and_record_rewritten_together_after_commit(progra
 
     # The digests agree again, so only history shows the evidence was rewritten after it was recorded.
     assert code == 1
-    assert found == [("SK406", result.record_path, 2), ("SK406", result.record_path, 8)]
+    assert found == [("SK406", result.record_path, 3), ("SK406", result.record_path, 9)]
 
 
 def test_verify_reports_a_file_deleted_and_added_again(program: ProgramDir) -> None:
@@ -853,7 +853,7 @@ def test_verify_reports_a_file_deleted_and_added_again(program: ProgramDir) -> N
     code, found, _ = history_verify(program)
 
     assert code == 1
-    assert found == [("SK406", result.record_path, 8)]
+    assert found == [("SK406", result.record_path, 9)]
     assert "was added by commit" in messages(program)[0]
     assert "(and 1 more)" in messages(program)[0]
 
@@ -876,7 +876,7 @@ def test_verify_reports_a_record_collected_after_it_was_committed(program: Progr
     code, found, _ = history_verify(program)
 
     assert code == 1
-    assert found == [("SK407", result.record_path, 5)]
+    assert found == [("SK407", result.record_path, 6)]
     assert messages(program) == [f"collected 2026-07-03 is later than 2026-06-20, the day commit {commit[:12]} added this record"]
 
 
@@ -894,7 +894,7 @@ def test_verify_reports_a_record_committed_long_after_its_collected_date(program
 
     code, found, _ = history_verify(program)
 
-    assert (code, found) == (1, [("SK410", result.record_path, 5)])
+    assert (code, found) == (1, [("SK410", result.record_path, 6)])
     assert messages(program) == [
         (
             f"collected 2026-07-03, but commit {commit[:12]} added this record only on 2026-08-03, more than the evidence "
@@ -911,7 +911,7 @@ def test_verify_warns_about_evidence_not_committed_yet(program: ProgramDir) -> N
     code, found, _ = history_verify(program)
 
     assert code == 0
-    assert found == [("SK408", result.record_path, 2), ("SK408", result.record_path, 8)]
+    assert found == [("SK408", result.record_path, 3), ("SK408", result.record_path, 9)]
     assert messages(program) == [
         "evidence record is not committed yet, so Git cannot vouch for when it arrived",
         f"evidence file '{result.files[0].path}' is not committed yet, so Git cannot vouch for when it arrived",
@@ -927,7 +927,7 @@ def test_verify_warns_about_uncommitted_changes_to_committed_evidence(program: P
     code, found, _ = history_verify(program)
 
     assert code == 0
-    assert found == [("SK408", result.record_path, 2)]
+    assert found == [("SK408", result.record_path, 3)]
     assert messages(program) == ["evidence record has uncommitted changes"]
 
 
@@ -966,7 +966,7 @@ def test_verify_in_a_shallow_clone_warns_that_history_is_cut(program: ProgramDir
 
     # The cut history shows the last commit adding everything: the change is only visible as a digest mismatch.
     assert code == 1
-    assert found == [("SK402", result.record_path, 9)]
+    assert found == [("SK402", result.record_path, 10)]
     assert stderr.startswith("soc2kit: warning: This is a shallow clone: Git history is cut")
 
 
@@ -990,7 +990,7 @@ def test_evidence_reaching_main_through_pull_requests_is_judged_by_main_history(
 
     code, found, _ = history_verify(program)
     assert code == 1
-    assert found == [("SK406", result.record_path, 8), ("SK402", result.record_path, 9)]
+    assert found == [("SK406", result.record_path, 9), ("SK402", result.record_path, 10)]
     assert messages(program)[0].startswith(
         f"evidence file '{result.files[0].path}' was modified by commit {squash[:12]} on 2026-08-02"
     )

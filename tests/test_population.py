@@ -12,7 +12,7 @@ from soc2kit.errors import UsageError
 from soc2kit.loader import load_program
 from soc2kit.population import SAMPLE_METHOD, Item, population, sample
 from tests.conftest import make_program, run_cli
-from tests.gitrepo import BOB, CAROL, GitRepo
+from tests.gitrepo import ALICE, BOB, CAROL, GitRepo
 from tests.test_readiness import quarterly_repo
 
 CHANGE_CONTROL = """\
@@ -93,7 +93,9 @@ def test_change_control_population_lists_every_change_to_the_program(change_repo
         (date(2026, 4, 2), "Explain the purpose (#8)", 8, (), ("policies/information-security.md",)),
         (date(2026, 6, 30), "Rename the organization", None, (), ("soc2kit.yml",)),
     ]
-    assert found.items[0].author == "Bob Brown <bob@example.com>"
+    assert (found.items[0].authors, found.items[0].merger) == (("Bob Brown <bob@example.com>",), None)
+    merge = found.items[1]  # Carol's branch commit, merged by Alice
+    assert (merge.authors, merge.merger) == (("Carol Chen <carol@example.com>",), "Alice Adams <alice@example.com>")
     assert all(i.key == i.commit and len(i.key) == 40 for i in found.items)
 
 
@@ -130,7 +132,8 @@ def test_evidence_population_lists_records_of_the_period_with_their_arrival(tmp_
         ("evidence/TC-03/2025-q2.yaml",),
         ("evidence/TC-03/2025-q4.yaml",),
     }
-    assert all(i.commit is not None and i.author == "Alice Adams <alice@example.com>" for i in found.items)
+    assert all(i.commit is not None and i.authors == ("Alice Adams <alice@example.com>",) for i in found.items)
+    assert {i.merger for i in found.items} == {None}
     half = population(program, "TC-03", date(2025, 1, 1), date(2025, 6, 30))
     assert [i.key for i in half.items] == ["EV-TC-03-2025Q1", "EV-TC-03-2025Q2"]
 
@@ -172,7 +175,19 @@ def test_status_population_and_sample_from_the_cli(change_repo: GitRepo) -> None
     )
     assert set(report) == {"version", "tool", "control", "kind", "period", "count", "notes", "items", "sample"}
     assert report["count"] == 4
-    assert set(report["items"][0]) == {"key", "date", "title", "author", "commit", "pr", "approvers", "paths", "arrived"}
+    assert report["version"] == 2
+    assert set(report["items"][0]) == {
+        "key",
+        "date",
+        "title",
+        "authors",
+        "merger",
+        "commit",
+        "pr",
+        "approvers",
+        "paths",
+        "arrived",
+    }
     assert report["sample"]["size"] == 2
     assert report["sample"]["seed"] == "s3"
     assert report["sample"]["method"] == SAMPLE_METHOD
@@ -218,3 +233,77 @@ def test_change_population_needs_git(tmp_path: Path) -> None:
     report = json.loads(evidence.stdout)
     assert [i["key"] for i in report["items"]] == ["EV-TC-01-2026Q1"]
     assert report["notes"][-1].startswith("no Git arrival dates:")
+
+
+GITHUB = ("GitHub", "noreply@github.com")
+
+
+@pytest.fixture
+def github_repo(tmp_path: Path) -> GitRepo:
+    """Changes merged as GitHub merges them: Alice's branch merged by Bob with the merge button (author
+    Bob, committer GitHub), approved in a trailer by Carol; Carol's change squashed by GitHub; and
+    Alice's evidence record arriving through a pull request Bob merges."""
+    root = tmp_path / "repo"
+    repo = GitRepo.create(root)
+    make_program(root)
+    repo.write("controls/CHG-01.md", CHANGE_CONTROL)
+    repo.commit("Start the program", date="2025-12-20T10:00:00+00:00")
+    repo.branch("alice")
+    repo.replace("controls/TC-02.md", "Inspect the review", "Inspect the signed review")
+    repo.commit("Sign reviews", date="2026-02-01T09:00:00+00:00", author=ALICE)
+    repo.write(
+        "evidence/TC-02/2026-02.yaml",
+        "id: EV-TC-02-FEB\ncontrol: TC-02\nrequirement: review\ncollected: 2026-02-01\ncollector: alice@example.com\n",
+    )
+    repo.commit("February review", date="2026-02-01T10:00:00+00:00", author=ALICE)
+    repo.checkout("main")
+    repo.git(
+        "merge", "-q", "--no-ff", "-m", "Merge pull request #7 from acme/alice\n\nalice\n\nApproved-by: Carol Chen <carol@example.com>",
+        "alice", author=BOB, committer=GITHUB, date="2026-02-03T12:00:00+00:00",
+    )  # fmt: skip
+    repo.branch("carol")
+    repo.replace("policies/information-security.md", "Why.", "Why we protect data.")
+    repo.commit("Explain why", date="2026-04-01T09:00:00+00:00", author=CAROL)
+    repo.checkout("main")
+    repo.squash_pr("carol", 8, "Explain the purpose", author=CAROL, committer=GITHUB, date="2026-04-02T09:00:00+00:00")
+    return repo
+
+
+def test_a_github_merge_lists_the_branch_author_as_author_and_the_merger_apart(github_repo: GitRepo) -> None:
+    program = load_program(github_repo.root, use_cache=False)
+    found = population(program, "CHG-01", date(2026, 1, 1), date(2026, 6, 30))
+    people = [(i.pr, i.authors, i.merger, i.approvers) for i in found.items]
+    assert people == [
+        (7, ("Alice Adams <alice@example.com>",), "Bob Brown <bob@example.com>", ("Carol Chen <carol@example.com>",)),
+        (8, ("Carol Chen <carol@example.com>",), None, ()),
+    ]
+    arrivals = population(program, "TC-02", date(2026, 1, 1), date(2026, 6, 30))
+    arrived = {i.key: (i.authors, i.merger, i.pr) for i in arrivals.items}
+    assert arrived["EV-TC-02-FEB"] == (("Alice Adams <alice@example.com>",), "Bob Brown <bob@example.com>", 7)
+
+
+def test_status_population_shows_authors_merger_and_approvers_apart(github_repo: GitRepo) -> None:
+    root = str(github_repo.root)
+    text = run_cli("status", root, "--population", "CHG-01").stdout
+    merge = next(line for line in text.splitlines() if "#7" in line)
+    assert "Alice Adams <alice@example.com>  Merge pull request #7" in merge
+    assert "merged by Bob Brown <bob@example.com>" in merge
+    assert "approved by Carol Chen <carol@example.com>" in merge
+    report = json.loads(run_cli("status", root, "--population", "CHG-01", "--format", "json").stdout)
+    first = report["items"][0]
+    assert (first["authors"], first["merger"], first["approvers"]) == (
+        ["Alice Adams <alice@example.com>"],
+        "Bob Brown <bob@example.com>",
+        ["Carol Chen <carol@example.com>"],
+    )
+    assert report["items"][1]["merger"] is None
+    md = run_cli("status", root, "--population", "CHG-01", "--format", "md").stdout
+    assert "| Date | Item | Authors | Merger | PR | Approvers | Title |" in md
+    row = next(line for line in md.splitlines() if "#7 |" in line)
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[2:6] == [
+        "Alice Adams &#60;alice@example.com&#62;",
+        "Bob Brown &#60;bob@example.com&#62;",
+        "#7",
+        "Carol Chen &#60;carol@example.com&#62;",
+    ]

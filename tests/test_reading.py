@@ -3,11 +3,15 @@ a read without checks reports only reading's findings, whatever the cache holds.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from pydantic import BaseModel
 
 from soc2kit import reading
 from soc2kit.check import check_program
 from soc2kit.loader import load_program
+from soc2kit.models import Control, EvidenceFile, Exclusion, Period, ProgramConfig
 from soc2kit.program import read_program
 from tests.conftest import ProgramDir
 
@@ -94,3 +98,69 @@ def test_workers_check_each_document_as_they_read_it(program_dir: ProgramDir, mo
     monkeypatch.setattr(reading, "PARALLEL_THRESHOLD", 1)
     assert report(program_dir, jobs=2) == serial
     assert report(program_dir, jobs=2) == serial
+
+
+def test_models_restored_from_the_cache_equal_validated_ones(program_dir: ProgramDir, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warm read rebuilds every model from the cache without validating it again, and each equals
+    what validation gives: dates as dates, nested models as models, every field set, same dump."""
+    program_dir.write(
+        "soc2kit.yml",
+        "organization: Test Co\nsystem: {name: Test Platform, description: SaaS}\n"
+        "audit: {type: type2, period: {start: 2026-01-01, end: 2026-06-30}, timezone: Europe/Berlin}\n"
+        "scope:\n  categories: [security, availability]\n  exclusions: [{criterion: A1.3, reason: no DR site}]\n"
+        "change_management: {enforced_from: 2026-02-01}\nrules: {SK504: off, SK501: warning}\n",
+    )
+    program_dir.write(
+        "evidence/TC-02/collected.yaml",
+        "id: EV-TC-02-API\ncontrol: TC-02\nrequirement: review\ncollected: 2026-03-01\ncollector: bot\n"
+        "note: pulled\nsource: {system: GitHub REST API, query: GET /repos, tool: bot 1.0, as_of: '2026-03-01T10:00:00Z'}\n"
+        "files:\n  - path: ../TC-01/q1-review.txt\n    sha256: " + "a" * 64 + "\n",
+    )
+    cold = read_program(program_dir.root)
+    calls: list[str] = []
+    original = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[BaseModel], *args: object, **kwargs: object) -> BaseModel:
+        calls.append(cls.__name__)
+        return original(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(BaseModel, "model_validate", classmethod(counting))
+    warm = read_program(program_dir.root)
+    assert set(calls) <= {"ProgramConfig"}  # no document validated again (soc2kit.yml has its own loader)
+    pairs = [(cold.config, warm.config)]
+    pairs += [(cold.policies[i], warm.policies[i]) for i in cold.policies]
+    pairs += [(cold.controls[i], warm.controls[i]) for i in cold.controls]
+    pairs += [(cold.evidence[i], warm.evidence[i]) for i in cold.evidence]
+    assert len(cold.evidence) == len(cold.controls) + 1
+    assert len(pairs) == 2 + 2 * len(cold.controls) + 1
+    for validated, restored in pairs:
+        assert restored == validated
+        assert restored is not validated
+        assert restored.model_dump() == validated.model_dump()  # same Python types all the way down
+        assert list(restored.__dict__) == list(validated.__dict__)
+    for validated, restored in pairs[1:]:  # soc2kit.yml is read by its own loader, not from the cache
+        # as the cache's model_validate of a whole dump gave: every field set
+        assert restored.model_fields_set == type(validated).model_validate(validated.model_dump(mode="json")).model_fields_set
+    record = warm.evidence["EV-TC-02-API"]
+    assert record.source is not None
+    assert record.source.as_of == "2026-03-01T10:00:00Z"
+    assert isinstance(record.files[0], EvidenceFile)
+    assert isinstance(record.collected, date)
+    assert warm.config.change_management.enforced_from == date(2026, 2, 1)
+    assert isinstance(warm.config.scope.exclusions[0], Exclusion)
+    period = warm.evidence["EV-TC-01-2026Q1"].covers
+    assert isinstance(period, Period)
+    assert date(2026, 2, 1) in period
+
+
+def test_a_cache_entry_with_other_fields_is_read_again(program_dir: ProgramDir) -> None:
+    program_dir.replace("soc2kit.yml", "scope:", "rules: {SK504: off, SK501: warning}\nscope:")
+    config = read_program(program_dir.root).config
+    assert config.rules == {"SK504": "off", "SK501": "warning"}
+    assert reading.rebuild(ProgramConfig, config.model_dump(mode="json")) == config  # nested models, a dict, dates
+    fields = read_program(program_dir.root).controls["TC-01"].model_dump(mode="json")
+    assert reading.rebuild(Control, fields) == Control.model_validate(fields)
+    with pytest.raises(ValueError):
+        reading.rebuild(Control, {**fields, "renamed": 1})
+    with pytest.raises(ValueError):
+        reading.rebuild(Control, {k: v for k, v in fields.items() if k != "owner"})

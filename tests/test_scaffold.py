@@ -16,6 +16,7 @@ from soc2kit.evidence import AddRequest, add_evidence
 from soc2kit.loader import load_program
 from soc2kit.new import NewControl, NewPolicy, new_control, new_evidence, new_policy
 from soc2kit.rules.content import PLACEHOLDER
+from soc2kit.schema_line import schema_line
 from soc2kit.starter import InitOptions, init_program
 from tests.conftest import run_cli
 
@@ -37,11 +38,14 @@ def test_init_passes_check_for_every_scope(tmp_path: Path, categories: tuple[str
     options = InitOptions(organization="Globex Corp", system="Globex Cloud", categories=categories, git=False)
     result = init_program(target, options, today=TODAY)
     program = load_program(target, use_cache=False, today=TODAY)
-    # The policies are drafts the company has not approved: that, and only that, is an error (SK304),
+    # No error: the program passes the gate from its first push. The policies are drafts the company
+    # has not approved: soc2kit.yml reports that (SK304) as a warning while the program is adopted,
     # once per policy; they take effect on the audit date, which is not late (no SK305).
-    assert [(d.code, d.path) for d in program.errors] == sorted(
+    assert program.errors == [], [(d.code, d.path, d.message) for d in program.errors[:5]]
+    assert sorted((d.code, d.path) for d in program.diagnostics if d.code == "SK304") == sorted(
         ("SK304", program.source("policy", p).path) for p in program.policies
-    ), [(d.code, d.path, d.message) for d in program.errors[:5]]
+    )
+    assert program.config.rules == {"policy-not-approved": "warning"}
     expected = ["security", *(c for c in categories if c != "security")]
     assert program.config.scope.categories == expected
     in_scope = {c.id for c in program.criteria_in_scope()}
@@ -76,18 +80,18 @@ def test_init_makes_the_first_commit(tmp_path: Path) -> None:
     assert not repo.is_dirty(untracked_files=True)
     assert "soc2kit.yml" in [item.path for item in repo.head.commit.tree.traverse()]
     checked = run_cli("check", str(tmp_path / "acme"), "--format", "json")
-    assert checked.returncode == 1
-    errors = [d for d in json.loads(checked.stdout)["diagnostics"] if d["severity"] == "error"]
-    assert errors
-    assert {d["code"] for d in errors} == {"SK304"}
-    assert all(" is draft, not approved, and control" in d["message"] for d in errors)
-    assert not any(d["code"] in ("SK305", "SK411") for d in json.loads(checked.stdout)["diagnostics"])
+    assert checked.returncode == 0, checked.stdout
+    diagnostics = json.loads(checked.stdout)["diagnostics"]
+    drafts = [d for d in diagnostics if d["code"] == "SK304"]
+    assert drafts
+    assert all(d["severity"] == "warning" and " is draft, not approved, and control" in d["message"] for d in drafts)
+    assert not any(d["code"] in ("SK305", "SK411") for d in diagnostics)
 
 
 def test_init_keeps_comments_in_config(tmp_path: Path) -> None:
     init_program(tmp_path / "p", InitOptions(git=False), today=TODAY)
     config = (tmp_path / "p" / "soc2kit.yml").read_text()
-    assert config.startswith("# soc2kit program configuration")
+    assert config.startswith(schema_line("config") + "\n# soc2kit program configuration")  # the editor's schema line first
     assert "as_of: 2026-11-22" in config
 
 
@@ -160,7 +164,8 @@ def test_new_documents_get_next_ids_and_pass_check(tmp_path: Path) -> None:
     # What `new` wrote is not finished: its placeholders fail check (SK014) until they are replaced.
     placeholders = {(d.path, d.line) for d in program.errors if d.code == "SK014"}
     assert placeholders == placeholder_lines(root, policy_path, control_path)
-    assert {"SK014", "SK304"} <= {d.code for d in program.errors}
+    assert "SK014" in {d.code for d in program.errors}
+    assert "SK304" in {d.code for d in program.diagnostics}
     assert program.policies["POL-DLP"].status == "draft"
     assert program.controls["AC-14"].policies == ["POL-DLP"]
     assert program.evidence_of(program.controls["AC-14"])[0].id == "EV-AC-14-20261122-DLP-ALERT-TRIAGE"
@@ -244,7 +249,7 @@ def test_placeholder_marker_only_matches_itself(tmp_path: Path) -> None:
     path.write_text(text.replace("owner: Head of Security", 'owner: "TODO(soc2kit): a role"', 1), encoding="utf-8")
     program = load_program(root, use_cache=False, today=TODAY)
     [diag] = [d for d in program.diagnostics if d.code == "SK014"]
-    assert (diag.path, diag.line) == ("policies/access-control.md", 4)
+    assert (diag.path, diag.line) == ("policies/access-control.md", 5)  # ---, the schema line, id, title, owner
     assert diag.message == "placeholder text is still here: 'TODO(soc2kit): a role'"
 
 

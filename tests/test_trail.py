@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from soc2kit import __version__
+from soc2kit.authorship import Authorship, authorship
 from soc2kit.errors import UsageError
 from soc2kit.git import Blobs
 from soc2kit.history import iter_commits
-from soc2kit.trail import CSV_COLUMNS, _Entities, _files, _record, _record_line, export_trail
+from soc2kit.trail import CSV_COLUMNS, Excepted, _Entities, _files, _record, _record_line, export_trail
 from tests.conftest import CONFIG, run_cli
-from tests.gitrepo import BOB, CAROL, GitRepo, program_repo
+from tests.gitrepo import ALICE, BOB, CAROL, GitRepo, counting_git_path, program_repo
 
 POLICY = "policies/information-security.md"
 
@@ -73,7 +74,7 @@ def test_jsonl_has_a_header_then_one_line_per_program_commit(history_repo):
     header = lines[0]
     assert header == {
         "record": "header",
-        "version": 1,
+        "version": 2,
         "soc2kit": __version__,
         "format": "jsonl",
         "rev": "HEAD",
@@ -114,11 +115,13 @@ def test_each_commit_carries_people_pr_approvals_and_file_entities(history_repo)
         {"change": "modified", "path": POLICY, "old_path": None, "kind": "policy", "entity": "POL-ISP"},
     ]
     squash = by_subject["Bump the policy (#13)"]
-    assert squash["author"] == {"name": "Carol Chen", "email": "carol@example.com", "date": squash["committer"]["date"]}
-    assert squash["approvals"] == ["Bob Brown <bob@example.com>"]
+    assert squash["git_author"] == {"name": "Carol Chen", "email": "carol@example.com", "date": squash["committer"]["date"]}
+    assert squash["authors"] == ["Carol Chen <carol@example.com>"]
+    assert squash["merger"] is None
+    assert squash["approvers"] == ["Bob Brown <bob@example.com>"]
     assert squash["signature"] == "N"
     assert by_subject["Explain the purpose"]["signed_off_by"] == ["Bob Brown <bob@example.com>"]
-    assert by_subject["Rename TC-02"]["approvals"] == ["Carol Chen <carol@example.com>"]
+    assert by_subject["Rename TC-02"]["approvers"] == ["Carol Chen <carol@example.com>"]
     evidence = by_subject["Add scan evidence"]
     assert evidence["trailers"] == [["Evidence-For", "TC-05"], ["Evidence-Record", "EV-TC-05-SCAN"]]
     assert [(f["path"], f["kind"], f["entity"]) for f in evidence["files"]] == [
@@ -158,7 +161,7 @@ def test_csv_has_one_row_per_file_change(history_repo):
         ("renamed", "controls/TC-02-renamed.md", "controls/TC-02.md", "yes"),
         ("modified", POLICY, "", "yes"),
     ]
-    assert {r["approvals"] for r in rows if r["pr"] == "13"} == {"Bob Brown <bob@example.com>"}
+    assert {r["approvers"] for r in rows if r["pr"] == "13"} == {"Bob Brown <bob@example.com>"}
 
 
 def test_markdown_names_head_range_and_version_then_a_table(history_repo):
@@ -166,7 +169,7 @@ def test_markdown_names_head_range_and_version_then_a_table(history_repo):
     assert text.startswith("# Audit trail\n")
     assert f"- Repository HEAD: `{history_repo.head()}`" in text
     assert f"- soc2kit {__version__}" in text
-    assert "| Date | Commit | Author | PR | Approvals |" in text
+    assert "| Date | Commit | Kind | Authors | Merger | PR | Approvers | Excepted |" in text
     assert "| renamed | controls/TC-02.md → controls/TC-02-renamed.md | TC-02 |" in text
     assert text.endswith("\n8 commits.\n")
 
@@ -256,12 +259,25 @@ def test_fast_json_lines_equal_json_dumps_even_for_awkward_text(tmp_path):
     head = repo.head()
     commits = list(iter_commits(repo.root))
     assert [c.subject for c in commits] == ['Say "hi" \\ to Zoë ☃ (#5)']
+    excepted = [
+        Excepted("SK601", 'pushed "before" \\ the gate ☃', 'Zoë "Z" <z@x>', "2026-03-01"),
+        Excepted("SK602", "", "", ""),
+    ]
+    people = [
+        authorship(commits[0], {}),
+        Authorship("merge", ('Zoë "Z" <z@x>', "Bob\\ <b@x>"), 'Ünal "M" <m@x>', "GitHub <noreply@github.com>"),
+    ]
     with Blobs(repo.root) as blobs:
         entities = _Entities(repo.root, "", head, blobs)
         for commit in commits:
             rows = _files(entities, commit)
-            expected = json.dumps(_record(commit, rows), ensure_ascii=False, separators=(",", ":")) + "\n"
-            assert _record_line(commit, rows) == expected
+            for who in people:
+                for found in ([], excepted):
+                    record = _record(commit, who, found, rows)
+                    assert (
+                        _record_line(commit, who, found, rows)
+                        == json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+                    )
 
 
 def test_signatures_can_be_skipped(history_repo):
@@ -305,7 +321,7 @@ def test_commit_text_and_file_names_that_spell_separators_keep_every_commit_and_
     assert len(lines) == len(made) + 2
     for line in lines:
         if line["commit"] in made:
-            assert (line["subject"], line["author"]["name"]) == made.pop(line["commit"])
+            assert (line["subject"], line["git_author"]["name"]) == made.pop(line["commit"])
     assert made == {}
     awkward = lines[0]["files"]
     assert [(f["path"], f["entity"]) for f in awkward] == [
@@ -319,9 +335,136 @@ def test_markdown_rows_keep_their_cells_whatever_the_commit_text(tmp_path):
     repo.write("evidence/TC-05/a | b <i>.txt", "x\n")
     repo.commit("Subject | with <script>alert(1)</script> and `ticks` [l](javascript:alert(2))", author=("Eve | Ng", "e@x.org"))
     table = [line for line in _export(repo, output_format="md").decode("utf-8").splitlines() if line.startswith("| ")]
-    assert all(line.count("|") == 11 for line in table)  # ten cells in every row: no value adds one
+    assert all(line.count("|") == 14 for line in table)  # thirteen cells in every row: no value adds one
     hostile = table[2]
     assert "a &#124; b &#60;i&#62;.txt" in hostile
     assert "Eve &#124; Ng" in hostile
     assert "<script>" not in hostile
     assert "](javascript:" not in hostile
+
+
+GITHUB = ("GitHub", "noreply@github.com")
+
+
+def _who(person: tuple[str, str]) -> str:
+    return f"{person[0]} <{person[1]}>"
+
+
+def _github_repo(root: Path, merges: int = 1) -> GitRepo:
+    """Pull requests merged as GitHub merges them: Alice's branch commits merged with the merge button by
+    Bob (author Bob, committer GitHub), Carol's change squashed by GitHub; `merges` such pull requests."""
+    repo = program_repo(root)
+    for number in range(merges):
+        branch = f"feature-{number}"
+        repo.branch(branch)
+        repo.replace(POLICY, "Why.", f"Why {number}.") if number == 0 else repo.write(f"policies/p{number}.md", f"{number}\n")
+        repo.commit(f"Alice edits, part {number}", author=ALICE)
+        repo.checkout("main")
+        repo.git(
+            "merge", "-q", "--no-ff", "-m", f"Merge pull request #{20 + number} from acme/{branch}\n\n{branch}", branch,
+            author=BOB, committer=GITHUB, date=repo.tick(),
+        )  # fmt: skip
+    repo.branch("carol")
+    repo.replace(POLICY, 'version: "1.0"', 'version: "1.1"')
+    repo.commit("Carol's work in progress", author=CAROL)
+    repo.checkout("main")
+    repo.squash_pr("carol", 30, "Bump the policy", author=CAROL, committer=GITHUB)
+    return repo
+
+
+@pytest.fixture(scope="module")
+def github_repo(tmp_path_factory) -> GitRepo:
+    return _github_repo(tmp_path_factory.mktemp("github") / "repo")
+
+
+def test_a_github_merge_names_the_branch_authors_as_authors_and_the_merger_apart(github_repo):
+    by_subject = {line["subject"]: line for line in _jsonl(_export(github_repo))[1:]}
+    merge = by_subject["Merge pull request #20 from acme/feature-0"]
+    assert merge["change_kind"] == "merge"
+    assert merge["authors"] == [_who(ALICE)]
+    assert merge["merger"] == _who(BOB)
+    assert merge["git_author"]["name"] == "Bob Brown"  # Git's own field, kept apart from the authors
+    assert merge["committer"]["email"] == "noreply@github.com"
+    branch = by_subject["Alice edits, part 0"]
+    assert (branch["change_kind"], branch["authors"], branch["merger"]) == ("direct", [_who(ALICE)], None)
+    assert branch["commit"] == merge["parents"][1]  # the branch commit ties to its pull request's merge
+    squash = by_subject["Bump the policy (#30)"]
+    assert (squash["change_kind"], squash["authors"], squash["merger"], squash["pr"]) == ("squash", [_who(CAROL)], None, 30)
+    root = by_subject["Start the SOC 2 program"]
+    assert (root["change_kind"], root["authors"], root["merger"]) == ("root", [_who(ALICE)], None)
+
+
+def test_csv_carries_parents_authors_and_merger_in_their_own_columns(github_repo):
+    rows = list(csv.DictReader(io.StringIO(_export(github_repo, output_format="csv").decode("utf-8"))))
+    merge = next(r for r in rows if r["pr"] == "20")
+    branch = next(r for r in rows if r["subject"] == "Alice edits, part 0")
+    assert (merge["change_kind"], merge["authors"], merge["merger"]) == ("merge", _who(ALICE), _who(BOB))
+    assert merge["parents"].split(" ")[1] == branch["commit"]
+    assert branch["parents"] == github_repo.git("rev-parse", f"{branch['commit']}^").strip()
+    assert (branch["authors"], branch["merger"]) == (_who(ALICE), "")
+    assert (merge["git_author_name"], merge["committer_name"]) == ("Bob Brown", "GitHub")
+    assert next(r for r in rows if r["pr"] == "30")["authors"] == _who(CAROL)
+
+
+def test_markdown_shows_alice_as_author_and_bob_only_as_merger(github_repo):
+    text = _export(github_repo, output_format="md").decode("utf-8")
+    merge_row = next(line for line in text.splitlines() if "Merge pull request &#35;20" in line)
+    cells = [cell.strip() for cell in merge_row.strip("|").split("|")]
+    assert cells[2:6] == ["merge", "Alice Adams &#60;alice@example.com&#62;", "Bob Brown &#60;bob@example.com&#62;", "&#35;20"]
+
+
+def test_authors_of_every_merge_come_from_one_git_pass(tmp_path, monkeypatch):
+    counts = {}
+    for merges in (1, 6):
+        repo = _github_repo(tmp_path / f"repo{merges}", merges=merges)
+        log = tmp_path / f"git{merges}.log"
+        monkeypatch.setenv("PATH", counting_git_path(tmp_path / f"bin{merges}", log))
+        lines = _jsonl(_export(repo))
+        monkeypatch.undo()
+        assert sum(1 for line in lines if line.get("merger") == _who(BOB)) == merges
+        counts[merges] = len(log.read_text(encoding="utf-8").splitlines())
+    assert counts[1] == counts[6]
+
+
+def _register(entries: list[tuple[str, str]]) -> str:
+    return "exceptions:\n" + "".join(
+        f"  - commit: {commit}\n    finding: {finding}\n    reason: Pushed before the team used pull requests\n"
+        "    accepted_by: Carol Chen\n    accepted_on: 2026-03-01\n"
+        for commit, finding in entries
+    )
+
+
+def test_a_finding_the_register_excepts_stays_on_its_commit_marked_excepted(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.replace(POLICY, "Why.", "Why, pushed directly.")
+    pushed = repo.commit("Direct push", author=BOB)
+    repo.write("registers/change-exceptions.yml", _register([(pushed[:12], "SK601")]))
+    repo.commit("Accept the direct push (#40)", author=CAROL)
+    lines = {line["subject"]: line for line in _jsonl(_export(repo))[1:]}
+    assert lines["Direct push"]["excepted"] == [
+        {
+            "finding": "SK601",
+            "reason": "Pushed before the team used pull requests",
+            "accepted_by": "Carol Chen",
+            "accepted_on": "2026-03-01",
+        }
+    ]
+    assert lines["Start the SOC 2 program"]["excepted"] == []
+    register_files = lines["Accept the direct push (#40)"]["files"]
+    assert [(f["path"], f["kind"]) for f in register_files] == [("registers/change-exceptions.yml", "change-exceptions")]
+    rows = {r["subject"]: r for r in csv.DictReader(io.StringIO(_export(repo, output_format="csv").decode("utf-8")))}
+    assert (
+        rows["Direct push"]["excepted"] == "SK601 excepted by Carol Chen on 2026-03-01: Pushed before the team used pull requests"
+    )
+    assert rows["Accept the direct push (#40)"]["excepted"] == ""
+    text = _export(repo, output_format="md").decode("utf-8")
+    assert "| SK601 excepted by Carol Chen on 2026-03-01: Pushed before the team used pull requests |" in text
+
+
+def test_a_register_that_does_not_read_cleanly_excepts_nothing(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.replace(POLICY, "Why.", "Why not.")
+    pushed = repo.commit("Direct push", author=BOB)
+    repo.write("registers/change-exceptions.yml", _register([(pushed, "SK601")]).replace("2026-03-01", "March 1st"))
+    repo.commit("A register with a bad date")
+    assert all(line["excepted"] == [] for line in _jsonl(_export(repo))[1:])

@@ -12,7 +12,8 @@ from typing import Any
 import click
 
 from soc2kit import __version__
-from soc2kit.cli import check, evidence, scaffold, status
+from soc2kit.cli import check, evidence, population, scaffold, status
+from soc2kit.cli import schema as schema_commands
 from soc2kit.cli import trail as trail_commands
 from soc2kit.cli.options import EXIT_OK, EXIT_USAGE
 
@@ -61,7 +62,7 @@ def main() -> None:
 
 for command in (
     check.check,
-    check.schema,
+    schema_commands.schema,
     scaffold.init,
     scaffold.new,
     evidence.evidence,
@@ -72,6 +73,7 @@ for command in (
     trail_commands.diff,
 ):
     main.add_command(command)
+trail_commands.changes.add_command(population.population)
 
 
 def _same_help_options(command: click.Command) -> None:

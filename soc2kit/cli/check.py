@@ -1,4 +1,4 @@
-"""`soc2kit check` and `soc2kit schema`."""
+"""`soc2kit check`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import EXIT_FINDINGS, EXIT_OK, diagnostics_output, program_argument, report_diagnostics
+from soc2kit.cli.options import diagnostics_output, program_argument, progress, report_diagnostics
 
 
 @click.command()
@@ -19,7 +19,8 @@ def check(path: Path, output_format: str, output: Path | None, no_cache: bool) -
     from soc2kit.loader import load_program
     from soc2kit.reading import default_jobs
 
-    program = load_program(path, use_cache=not no_cache, jobs=default_jobs())
+    with progress("Checking the program", delay=1.0):
+        program = load_program(path, use_cache=not no_cache, jobs=default_jobs())
     return report_diagnostics(
         program.diagnostics,
         documents=len(program.documents),
@@ -28,20 +29,3 @@ def check(path: Path, output_format: str, output: Path | None, no_cache: bool) -
         root=program.root,
         usable=program.config_ok,
     )
-
-
-@click.command()
-@click.option("--dir", "folder", default="schema", show_default=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if a schema file is stale.")
-def schema(folder: Path, check_only: bool) -> int:
-    """Write JSON Schemas for every file format into schema/."""
-    from soc2kit.schema import stale_schemas, write_schemas
-
-    if check_only:
-        stale = stale_schemas(folder)
-        for name in stale:
-            click.echo(f"{folder / name}: stale; run `soc2kit schema`", err=True)
-        return EXIT_FINDINGS if stale else EXIT_OK
-    changed = write_schemas(folder)
-    click.echo(f"{len(changed)} schema file(s) written to {folder}/" if changed else f"schemas in {folder}/ are up to date")
-    return EXIT_OK

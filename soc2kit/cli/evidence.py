@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import diagnostics_output, iso_date, period, report_diagnostics, root_option
+from soc2kit.cli.options import complete_ids, diagnostics_output, iso_date, period, report_diagnostics, root_option
 
 
 @click.group()
@@ -16,7 +16,7 @@ def evidence() -> None:
 
 
 @evidence.command("add")
-@click.argument("control")
+@click.argument("control", shell_complete=complete_ids("control"))
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--requirement", help="The control's evidence requirement (default: its only one).")
 @click.option("--collected", callback=iso_date, help="The day it was collected (default: today in the audit's time zone).")

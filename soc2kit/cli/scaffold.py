@@ -5,16 +5,24 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from soc2kit.cli.options import csv, iso_date, root_option, shown
+from soc2kit.cli.options import complete_ids, csv, iso_date, root_option, shown
+
+if TYPE_CHECKING:
+    from soc2kit.starter import InitOptions
 
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(path_type=Path))
 @click.option("--org", "organization", default="Example Inc.", show_default=True, help="The organization's name.")
-@click.option("--system", default="Example Platform", show_default=True, help="The system the audit covers.")
+@click.option(
+    "--system",
+    help="The system the audit covers (the product or service). Asked for when stdin is a terminal; "
+    "otherwise soc2kit.yml gets a placeholder that `soc2kit check` reports until it is named.",
+)
 @click.option(
     "--categories",
     default="security",
@@ -36,7 +44,7 @@ from soc2kit.cli.options import csv, iso_date, root_option, shown
 def init(
     directory: Path,
     organization: str,
-    system: str,
+    system: str | None,
     categories: str,
     audit_type: str,
     as_of: date | None,
@@ -45,10 +53,56 @@ def init(
     force: bool,
     no_git: bool,
 ) -> None:
-    """Create a new compliance repository in DIRECTORY from the starter program."""
-    from soc2kit.starter import InitOptions, init_program
+    """Create a new compliance repository in DIRECTORY from the starter program: the program, the
+    policy portal, the GitHub workflows, the pre-commit configuration and a README."""
+    import sys
 
-    options = InitOptions(
+    from soc2kit.starter import init_program, validate_init
+
+    if system is None and sys.stdin.isatty():
+        # Only a person at a terminal is asked; a script or CI gets the placeholder, never a hang.
+        validate_init(
+            _options(organization, None, categories, audit_type, as_of, period_start, period_end, force, no_git),
+            today=date.today(),
+        )
+        system = click.prompt(
+            "The system the audit covers (the product or service; empty to name it later)", default="", show_default=False
+        )
+    system = (system or "").strip() or None
+    options = _options(organization, system, categories, audit_type, as_of, period_start, period_end, force, no_git)
+    result = init_program(directory, options)
+    click.echo(
+        f"Created a SOC 2 program for {organization} in {result.root}: {result.policies} policies (as drafts), {result.controls} controls."
+    )
+    if system is None:
+        click.echo("The system the audit covers is not named yet: set `system: name:` in soc2kit.yml (check warns, SK022).")
+    for path in result.kept:
+        click.echo(f"Left {shown(path)} alone: it already exists (soc2kit's own version was not written).")
+    _report_dropped(result.dropped_controls, result.dropped_policies)
+    if result.commit and result.repository is not None and result.repository != result.root:
+        click.echo(
+            f"Committed the program's files to the enclosing Git repository {result.repository}: {result.commit[:12]}"
+            " (nothing else it had staged was committed)"
+        )
+    elif result.commit:
+        click.echo(f"First commit: {result.commit[:12]}")
+    click.echo("Next: read README.md, review and approve the policies, run `soc2kit check`, then push (docs/adopting.md).")
+
+
+def _options(
+    organization: str,
+    system: str | None,
+    categories: str,
+    audit_type: str,
+    as_of: date | None,
+    period_start: date | None,
+    period_end: date | None,
+    force: bool,
+    no_git: bool,
+) -> InitOptions:
+    from soc2kit.starter import InitOptions
+
+    return InitOptions(
         organization=organization,
         system=system,
         categories=csv(categories),
@@ -59,26 +113,13 @@ def init(
         force=force,
         git=not no_git,
     )
-    result = init_program(directory, options)
-    click.echo(
-        f"Created a SOC 2 program for {organization} in {result.root}: {result.policies} policies (as drafts), {result.controls} controls."
-    )
-    if result.dropped_controls:
-        click.echo(
-            f"Left out {len(result.dropped_controls)} controls whose criteria are all out of scope: {', '.join(result.dropped_controls)}"
-        )
-    if result.dropped_policies:
-        click.echo(
-            f"Left out {len(result.dropped_policies)} policies no kept control implements: {', '.join(result.dropped_policies)}"
-        )
-    if result.commit and result.repository is not None and result.repository != result.root:
-        click.echo(
-            f"Committed the program's files to the enclosing Git repository {result.repository}: {result.commit[:12]}"
-            " (nothing else it had staged was committed)"
-        )
-    elif result.commit:
-        click.echo(f"First commit: {result.commit[:12]}")
-    click.echo("Next: review and approve the policies, then run `soc2kit check`.")
+
+
+def _report_dropped(controls: list[str], policies: list[str]) -> None:
+    if controls:
+        click.echo(f"Left out {len(controls)} controls whose criteria are all out of scope: {', '.join(controls)}")
+    if policies:
+        click.echo(f"Left out {len(policies)} policies no kept control implements: {', '.join(policies)}")
 
 
 @click.group()
@@ -104,7 +145,13 @@ def new_policy_command(title: str, policy_id: str | None, owner: str, approver: 
 @click.option("--title", required=True)
 @click.option("--prefix", required=True, help="ID prefix such as AC; the next free number is used (AC-14).")
 @click.option("--criteria", required=True, help="Comma-separated criterion IDs, such as CC6.1,CC6.2.")
-@click.option("--policy", "policies", multiple=True, help="A policy the control implements (repeatable).")
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    shell_complete=complete_ids("policy"),
+    help="A policy the control implements (repeatable).",
+)
 @click.option("--owner", default="Head of Security", show_default=True)
 @click.option("--frequency", default="quarterly", show_default=True)
 @click.option("--kind", type=click.Choice(["preventive", "detective", "corrective"]), default="detective", show_default=True)
@@ -138,7 +185,7 @@ def new_control_command(
 
 
 @new.command("evidence")
-@click.argument("control")
+@click.argument("control", shell_complete=complete_ids("control"))
 @click.option("--requirement", help="Default: the control's first evidence requirement.")
 @click.option("--collected", callback=iso_date, help="Default: today.")
 @click.option("--collector", default=lambda: os.environ.get("USER", "unknown"), help="Who collected it (default: $USER).")

@@ -3,15 +3,23 @@ with reproducible samples (soc2kit.population), printed by soc2kit.status_report
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import click
 
-from soc2kit.cli.options import EXIT_OK, EXIT_USAGE, LibraryChoice, emit, iso_date, period, program_argument, use_color
+from soc2kit.cli.options import (
+    EXIT_OK,
+    EXIT_USAGE,
+    LibraryChoice,
+    complete_ids,
+    emit,
+    iso_date,
+    period,
+    program_argument,
+    progress,
+    use_color,
+)
 
 
 @click.command()
@@ -30,7 +38,13 @@ from soc2kit.cli.options import EXIT_OK, EXIT_USAGE, LibraryChoice, emit, iso_da
 @click.option(
     "--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Rows per list in table and md (0: all)."
 )
-@click.option("--population", "population_of", metavar="CONTROL", help="List every item of CONTROL's population in the period.")
+@click.option(
+    "--population",
+    "population_of",
+    metavar="CONTROL",
+    shell_complete=complete_ids("control"),
+    help="List every item of CONTROL's population in the period.",
+)
 @click.option("--sample", "sample_size", type=int, help="With --population: draw a reproducible sample of N items.")
 @click.option("--seed", help="With --sample: the seed (any text); the same seed gives the same sample.")
 @click.option("--no-cache", is_flag=True, help="Read every file again; neither read nor write the user cache folder.")
@@ -61,16 +75,17 @@ def status(
     if seed is not None and sample_size is None:
         raise UsageError("--seed only applies with --sample N")
 
+    from soc2kit.layout import CONFIG_FILE
     from soc2kit.program import read_program
     from soc2kit.readiness import assess, view_of
     from soc2kit.reading import default_jobs
     from soc2kit.status_report import population_text, readiness_text
 
-    with _progress() as report:
+    with progress("Reading the program") as report:
         program = read_program(path, use_cache=not no_cache, jobs=default_jobs())
         if not program.config_ok:
             for diag in program.diagnostics:
-                if diag.code == "SK020" or (diag.path == "soc2kit.yml" and diag.severity.value == "error"):
+                if diag.code == "SK020" or (diag.path == CONFIG_FILE and diag.severity.value == "error"):
                     click.echo(f"{diag.path}:{diag.line}: {diag.message}", err=True)
             click.echo("soc2kit: error: soc2kit.yml is not usable, so the audit and its scope are unknown", err=True)
             return EXIT_USAGE
@@ -99,30 +114,3 @@ def status(
             text = readiness_text(readiness, output_format, limit=limit, color=use_color(output))
     emit(text, output)
     return EXIT_OK
-
-
-@contextmanager
-def _progress() -> Iterator[Callable[[str, int | None, int | None], None]]:
-    """A rich progress display on stderr when it is a terminal; otherwise a no-op."""
-    if not sys.stderr.isatty():
-        yield lambda _what, _done, _total: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("Reading the program", total=None)
-
-        def report(what: str, done: int | None, total: int | None) -> None:
-            progress.update(task, description=what, completed=done or 0, total=total)
-
-        yield report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from soc2kit.cli.options import (
     emit,
     iso_date,
     period,
+    progress,
     report_diagnostics,
     root_option,
 )
@@ -58,16 +60,18 @@ def export(
     """
     from soc2kit.trail import write_trail
 
-    meta = write_trail(
-        root,
-        output,
-        output_format=output_format,
-        since=since,
-        until=until,
-        rev=rev,
-        first_parent=first_parent,
-        signatures=not no_signatures,
-    )
+    # To stdout, the export is the output, and a display would write between its lines.
+    with progress("Exporting the trail") if output is not None else nullcontext():
+        meta = write_trail(
+            root,
+            output,
+            output_format=output_format,
+            since=since,
+            until=until,
+            rev=rev,
+            first_parent=first_parent,
+            signatures=not no_signatures,
+        )
     where = f" to {output}" if output is not None else ""
     noun = "commit" if meta.commits == 1 else "commits"
     click.echo(f"trail: {meta.commits} {noun} at {meta.head[:12]}{where}; sha256 {meta.sha256}", err=True)
@@ -87,15 +91,44 @@ def changes() -> None:
 @changes.command("check")
 @root_option
 @click.option("--branch", help="The main branch whose first-parent history is checked (default: the current branch, or main).")
-@click.option("--since", type=str, callback=iso_date, help="Check only commits from this day on (ISO date, audit time zone).")
+@click.option("--since", type=str, callback=iso_date, help="Report only commits from this day on (ISO date, audit time zone).")
+@click.option(
+    "--repo",
+    "repository",
+    metavar="OWNER/NAME",
+    help="The GitHub repository whose pull requests and reviews are read when GITHUB_TOKEN is set "
+    "(default: $GITHUB_REPOSITORY, else the origin remote).",
+)
+@click.option(
+    "--github-api-url",
+    "api_url",
+    metavar="URL",
+    help="The GitHub REST API base URL, for GitHub Enterprise Server (default: $GITHUB_API_URL, else https://api.github.com).",
+)
 @diagnostics_output
-def changes_check(root: Path, branch: str | None, since: date | None, output_format: str, output: Path | None) -> int:
-    """Every policy and control change on the main branch came through a pull request, approved by
-    someone other than its author. Exit 1 on any error finding, 2 when it cannot run."""
+def changes_check(
+    root: Path,
+    branch: str | None,
+    since: date | None,
+    repository: str | None,
+    api_url: str | None,
+    output_format: str,
+    output: Path | None,
+) -> int:
+    """Every change to the program, its workflows and CODEOWNERS on the main branch came through a pull
+    request approved by someone who wrote none of it, each commit judged by the settings in force
+    before it. With GITHUB_TOKEN set (`pull-requests: read`), reviews are read from GitHub; without
+    it, only Approved-by/Reviewed-by trailers count. Findings named in registers/change-exceptions.yml
+    are shown as excepted. Exit 1 on any error finding, 2 when it cannot run."""
     from soc2kit.changes import check_changes
+    from soc2kit.layout import CHANGE_EXCEPTIONS
 
-    report = check_changes(root, branch=branch, since=since)
+    report = check_changes(root, branch=branch, since=since, repository=repository, api_url=api_url)
     from_day = f" on or after {report.since}" if report.since else ""
+    excepted = sum(len(record.excepted) for record in report.changes)
+    if excepted:
+        noun = "finding" if excepted == 1 else "findings"
+        click.echo(f"changes check: {excepted} {noun} excepted by {CHANGE_EXCEPTIONS}", err=True)
     return report_diagnostics(
         report.diagnostics,
         documents=report.commits,
@@ -103,7 +136,8 @@ def changes_check(root: Path, branch: str | None, since: date | None, output_for
         output=output,
         root=root,
         unit="commit",
-        nothing_examined=f"no commit on {report.branch}{from_day} changed policies/ or controls/ of the program in {root}",
+        nothing_examined=f"no commit on {report.branch}{from_day} changed a gated path (the program, .github/workflows/, "
+        f"CODEOWNERS) of the repository holding {root}",
     )
 
 
@@ -125,7 +159,8 @@ def bundle(root: Path, period: tuple[date, date], output: Path, include_failed_e
     from soc2kit.bundle import build_bundle
 
     start, end = period
-    result = build_bundle(root, start, end, output, include_failed_evidence=include_failed_evidence)
+    with progress("Building the bundle"):
+        result = build_bundle(root, start, end, output, include_failed_evidence=include_failed_evidence)
     level = "warning" if result.written else "error"
     for failed in result.failed:
         for finding in failed.findings:

@@ -31,9 +31,10 @@ from soc2kit.errors import UsageError
 from soc2kit.evidence.secrets import Secret, _scan
 from soc2kit.layout import EVIDENCE_DIR, FOLDERS, RECORD_NAME
 from soc2kit.repo_paths import within
+from soc2kit.schema_line import with_schema_line
 
 if TYPE_CHECKING:
-    from soc2kit.models import Control
+    from soc2kit.models import Control, EvidenceSource
     from soc2kit.program import Program
 
 STAGING_PREFIX = ".soc2kit-add-"
@@ -58,6 +59,8 @@ class AddRequest:
     allow_secrets: bool = False
     """With `commit`: commit even when a file looks like it holds a secret."""
     cwd: Path | None = None
+    source: EvidenceSource | None = None
+    """For a collector: the system and query the files came from (`soc2kit changes population`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,7 @@ def add_evidence(root: str | os.PathLike[str], request: AddRequest, *, today: da
 
 def _plan(program: Program, request: AddRequest) -> _Plan:
     control = program.find_control(request.control)
-    requirement = _requirement(control, request.requirement)
+    requirement = requirement_for(control, request.requirement)
     collected = request.collected or program.today
     if collected > program.today:
         raise UsageError(f"the collected date {collected} is in the future (today is {program.today})")
@@ -186,11 +189,12 @@ def _plan(program: Program, request: AddRequest) -> _Plan:
         _read(source)
     collector = _collector(root, request.collector)
     plan.text = _record_text(plan, request, collector)
-    _check_record(plan, collector, request.note)
+    _check_record(plan, collector, request.note, request.source)
     return plan
 
 
-def _requirement(control: Control, wanted: str | None) -> str:
+def requirement_for(control: Control, wanted: str | None) -> str:
+    """The requirement a new record of `control` is for: `wanted`, else its only one; UsageError otherwise."""
     known = [r.id for r in control.evidence]
     if wanted is not None:
         if control.requirement(wanted) is None:
@@ -306,10 +310,14 @@ def _record_text(plan: _Plan, request: AddRequest, collector: str) -> str:
         lines.append(f"    sha256: {source.sha256}" + ("  # the Git LFS object's oid" if source.lfs else ""))
     if request.note is not None and request.note.strip():
         lines.append(f"note: {_yaml_scalar(request.note.strip())}")
-    return "\n".join(lines) + "\n"
+    if request.source is not None:
+        lines.append("source:")
+        for key, value in request.source.model_dump(exclude_none=True).items():
+            lines.append(f"  {key}: {_yaml_scalar(value)}")
+    return with_schema_line("\n".join(lines) + "\n", "evidence")
 
 
-def _check_record(plan: _Plan, collector: str, note: str | None) -> None:
+def _check_record(plan: _Plan, collector: str, note: str | None, source: EvidenceSource | None = None) -> None:
     """The record must read back as exactly what was meant; a bug here would write a broken record."""
     from soc2kit.documents import Document, parse_text
     from soc2kit.models import EvidenceRecord
@@ -325,6 +333,7 @@ def _check_record(plan: _Plan, collector: str, note: str | None) -> None:
         [(f.path, f.sha256) for f in record.files] != [(s.name, s.sha256) for s in plan.sources]
         or record.collector != collector
         or record.note != wanted_note
+        or record.source != source
     ):
         raise UsageError("cannot write a record that reads back as given; simplify the file names, collector or note")
 

@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
+from soc2kit.layout import CONFIG_FILE
 from soc2kit.readiness import controls_in_scope
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
-
-CONFIG = "soc2kit.yml"
 
 
 def check(program: Program) -> Iterator[Diagnostic]:
@@ -35,7 +34,7 @@ def check(program: Program) -> Iterator[Diagnostic]:
 
 
 def _uncovered(program: Program) -> Iterator[Diagnostic]:
-    config_doc = program.documents[CONFIG]
+    config_doc = program.documents[CONFIG_FILE]
     categories = program.config.scope.categories
     claimed_by_invalid = _claims_of_invalid_controls(program)
     for criterion in program.criteria_in_scope():
@@ -51,7 +50,7 @@ def _uncovered(program: Program) -> Iterator[Diagnostic]:
         line = config_doc.line_of("scope", "categories", index) if index is not None else config_doc.line_of("scope")
         yield diagnostic(
             "SK201",
-            CONFIG,
+            CONFIG_FILE,
             line,
             f"criterion {criterion.id} ({criterion.title}) is in scope ({criterion.category}) but no control maps to it",
             hint,
@@ -71,14 +70,14 @@ def _claims_of_invalid_controls(program: Program) -> dict[str, list[str]]:
 
 
 def _exclusions(program: Program) -> Iterator[Diagnostic]:
-    config_doc = program.documents[CONFIG]
+    config_doc = program.documents[CONFIG_FILE]
     ids = [c.id for c in program.catalog.criteria]
     for index, exclusion in enumerate(program.config.scope.exclusions):
         if program.catalog.criterion(exclusion.criterion) is None:
             close = difflib.get_close_matches(exclusion.criterion.upper(), ids, n=1, cutoff=0.6)
             yield diagnostic(
                 "SK203",
-                CONFIG,
+                CONFIG_FILE,
                 config_doc.line_of("scope", "exclusions", index, "criterion"),
                 f"exclusion names '{exclusion.criterion}', which is not in the catalog",
                 f"did you mean '{close[0]}'?" if close else "",
@@ -86,7 +85,7 @@ def _exclusions(program: Program) -> Iterator[Diagnostic]:
         if not exclusion.reason.strip():
             yield diagnostic(
                 "SK202",
-                CONFIG,
+                CONFIG_FILE,
                 config_doc.line_of("scope", "exclusions", index),
                 f"exclusion of {exclusion.criterion} gives no reason",
             )

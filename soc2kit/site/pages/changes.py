@@ -1,5 +1,6 @@
 """The Changes page: recent changes to the program from Git, for change management (CC8.1): who
-changed which policy or control, when, through which pull request, approved by whom."""
+changed which policy or control, who merged it, when, through which pull request, approved by whom, and
+which findings the change exceptions register accepted."""
 
 from __future__ import annotations
 
@@ -49,21 +50,38 @@ def page(portal: Portal) -> GeneratedPage:
     parts += [md.cards(cards), ""]
     if history.shallow:
         parts += ['!!! warning "Shallow clone"', "", f"    {md.text_with_code(portal.history_note)}", ""]
+    # Authors, merger and approvers apart: GitHub makes the merger the merge commit's author.
+    who = [revisions.people(portal, commit) for commit in shown]
+    closed = [revisions.excepted(portal, commit) for commit in shown]
     approved = any(commit.approvers for commit in shown)
+    with_exceptions = any(closed)
     rows = []
-    for commit in shown:
+    for commit, people, found in zip(shown, who, closed, strict=True):
         row = [
             f'<span class="sk-nowrap">{commit.committer_date.date().isoformat()}</span>',
-            md.text(commit.author_name),
+            revisions.names(people.authors),
+            md.text(revisions.name_of(people.merger)) if people.merger else "—",
             portal.pr_link(commit.pr),
             md.text(commit.subject),
             _changed(portal, commit),
         ]
         if approved:
             row.append(revisions.approvals(commit) or "—")
+        if with_exceptions:
+            row.append(revisions.exceptions_cell(found) or "—")
         row.append(portal.commit_link(commit.sha))
         rows.append(row)
-    headers = ["Date", "Author", "Pull request", "Summary", "What changed", *(["Approved by"] if approved else []), "Commit"]
+    headers = [
+        "Date",
+        "Authors",
+        "Merged by",
+        "Pull request",
+        "Summary",
+        "What changed",
+        *(["Approved by"] if approved else []),
+        *(["Excepted"] if with_exceptions else []),
+        "Commit",
+    ]
     parts.append(md.table(headers, rows, empty="*No commit has touched the program yet.*"))
     if len(commits) > len(shown):
         parts += ["", f"The {len(shown)} most recent of {len(commits):,} changes; `soc2kit trail export` lists them all."]

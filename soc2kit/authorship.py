@@ -1,0 +1,136 @@
+"""Who changed what: the authors of a change on the main line, apart from who merged it.
+
+GitHub's merge button makes the merger the merge commit's author and itself (`GitHub
+<noreply@github.com>`) its committer, so the merge commit's author is not who wrote the change.
+The authors of a merge are the authors of the commits it brought in: reachable from its other
+parents and not from its first parent.
+
+Public API
+    Authorship (frozen): kind ("merge" | "squash" | "direct" | "root"), authors (sorted, unique
+        "Name <email>"), merger ("Name <email>" of a merge commit's author, else None), committer.
+    merged_authors(root, rev, shas=None) -> dict[sha, tuple[str, ...]]
+        One `git log` pass over everything reachable from `rev` (all parents), then linear graph
+        work: for each merge commit on the first-parent line of `rev` (only those in `shas` when
+        given), the sorted authors of the commits it merged.
+    authorship(commit, merged, *, pr=None) -> Authorship
+        `pr`: a pull request number confirmed by GitHub (the API); without it, `github_pr(commit)`.
+    github_pr(commit) -> int | None: the pull request a commit's subject names, counted only when
+        GitHub's web flow committed it (a subject typed into a local commit proves nothing).
+    WEB_FLOW_EMAIL: the committer email of commits GitHub makes when it merges a pull request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+from soc2kit.git import GitError, HistoryUnavailableError, stream
+from soc2kit.history import Commit, pr_number
+
+WEB_FLOW_EMAIL = "noreply@github.com"
+_FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00"
+_CHUNK = 1 << 18
+
+Kind = Literal["merge", "squash", "direct", "root"]
+
+
+@dataclass(frozen=True, slots=True)
+class Authorship:
+    kind: Kind
+    authors: tuple[str, ...]
+    """Sorted, unique "Name <email>": for a merge, the authors of the commits it merged; else the commit's author."""
+    merger: str | None
+    """For a merge, the merge commit's author (who pressed the button); else None."""
+    committer: str
+
+
+def github_pr(commit: Commit) -> int | None:
+    """The pull request `commit`'s subject names, when GitHub's web flow made the commit."""
+    if commit.committer_email.strip().lower() != WEB_FLOW_EMAIL:
+        return None
+    return pr_number(commit.subject)
+
+
+def authorship(commit: Commit, merged: Mapping[str, tuple[str, ...]], *, pr: int | None = None) -> Authorship:
+    """Who wrote `commit`'s change and who merged it (see the module doc)."""
+    if commit.is_merge:
+        # A merge that brought in nothing new (everything was already on the main line) has no other
+        # authors: its own author is the one who made the change it records.
+        authors = merged.get(commit.sha) or (commit.author,)
+        return Authorship("merge", authors, commit.author, commit.committer)
+    if not commit.parents:
+        kind: Kind = "root"
+    elif (pr if pr is not None else github_pr(commit)) is not None:
+        kind = "squash"
+    else:
+        kind = "direct"
+    return Authorship(kind, (commit.author,), None, commit.committer)
+
+
+def _records(output: IO[bytes]) -> Iterator[tuple[str, str, str]]:
+    """(sha, parents, author) triples from NUL-terminated fields, one chunk in memory at a time."""
+    rest = b""
+    fields: list[str] = []
+    read = getattr(output, "read1", output.read)
+    while True:
+        chunk = read(_CHUNK)
+        if not chunk:
+            break
+        data = rest + chunk
+        cut = data.rfind(b"\0") + 1
+        rest = data[cut:]
+        if not cut:
+            continue
+        for token in data[:cut].decode("utf-8", "replace").split("\0")[:-1]:
+            fields.append(token.lstrip("\n"))  # git ends each commit's record with a newline
+            if len(fields) == 3:
+                yield fields[0], fields[1], fields[2]
+                fields = []
+
+
+def merged_authors(root: str | Path, rev: str, shas: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """For each first-parent merge of `rev`, the authors of the commits it merged (see the module doc)."""
+    parents_of: dict[str, tuple[str, ...]] = {}
+    author_of: dict[str, str] = {}
+    interned: dict[str, str] = {}
+    try:
+        with stream(["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, "--"], cwd=Path(root)) as out:
+            for sha, parents, author in _records(out):
+                parents_of[sha] = tuple(parents.split())
+                author_of[sha] = interned.setdefault(author, author)
+    except GitError as exc:
+        raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
+    # The first-parent line, oldest first: each main-line commit brings in exactly the commits
+    # reachable from it that no older main-line commit reaches. Walking oldest first, everything
+    # reachable from older main-line commits is already `seen` (an ancestor-closed set), so each
+    # commit is visited once over the whole history.
+    line: list[str] = []
+    tip: str | None = next(iter(parents_of), None)
+    while tip is not None and tip in parents_of:
+        line.append(tip)
+        first = parents_of[tip]
+        tip = first[0] if first else None
+    wanted = None if shas is None else set(shas)
+    seen: set[str] = set()
+    result: dict[str, tuple[str, ...]] = {}
+    for main in reversed(line):
+        seen.add(main)
+        merged_from = parents_of[main][1:]
+        if not merged_from:
+            continue
+        authors: set[str] = set()
+        pending = [parent for parent in merged_from if parent not in seen]
+        while pending:
+            sha = pending.pop()
+            if sha in seen:
+                continue
+            seen.add(sha)
+            if sha not in author_of:  # beyond a shallow clone's boundary
+                continue
+            authors.add(author_of[sha])
+            pending.extend(parent for parent in parents_of[sha] if parent not in seen)
+        if wanted is None or main in wanted:
+            result[main] = tuple(sorted(authors))
+    return result
