@@ -27,11 +27,10 @@ from pathlib import Path
 from typing import IO, Literal
 
 from soc2kit.git import GitError, HistoryUnavailableError, stream
-from soc2kit.history import Commit, pr_number
+from soc2kit.history import Commit, nul_tokens, pr_number
 
 WEB_FLOW_EMAIL = "noreply@github.com"
 _FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00"
-_CHUNK = 1 << 18
 
 Kind = Literal["merge", "squash", "direct", "root"]
 
@@ -70,24 +69,13 @@ def authorship(commit: Commit, merged: Mapping[str, tuple[str, ...]], *, pr: int
 
 
 def _records(output: IO[bytes]) -> Iterator[tuple[str, str, str]]:
-    """(sha, parents, author) triples from NUL-terminated fields, one chunk in memory at a time."""
-    rest = b""
+    """(sha, parents, author) triples from git's NUL-terminated fields, one chunk in memory at a time."""
     fields: list[str] = []
-    read = getattr(output, "read1", output.read)
-    while True:
-        chunk = read(_CHUNK)
-        if not chunk:
-            break
-        data = rest + chunk
-        cut = data.rfind(b"\0") + 1
-        rest = data[cut:]
-        if not cut:
-            continue
-        for token in data[:cut].decode("utf-8", "replace").split("\0")[:-1]:
-            fields.append(token.lstrip("\n"))  # git ends each commit's record with a newline
-            if len(fields) == 3:
-                yield fields[0], fields[1], fields[2]
-                fields = []
+    for token in nul_tokens(output):
+        fields.append(token.lstrip("\n"))  # git ends each commit's record with a newline
+        if len(fields) == 3:
+            yield fields[0], fields[1], fields[2]
+            fields = []
 
 
 def merged_authors(root: str | Path, rev: str, shas: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:

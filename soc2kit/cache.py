@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
@@ -184,20 +185,29 @@ def _header(root: str, code: str, sha256: str) -> dict[str, Any]:
     return {"format": FORMAT, "soc2kit": __version__, "code": code, "root": root, "sha256": sha256}
 
 
+def _verified_payload(data: bytes | None, magic: bytes, expected: Callable[[Any], dict[str, Any]]) -> memoryview | None:
+    """The payload after `magic` and a JSON header line, when the header is `expected(header's sha256)`
+    and the payload's sha256 is that one; else None (a damaged or foreign file)."""
+    if data is None or not data.startswith(magic):
+        return None
+    header_end = data.find(b"\n", len(magic))
+    if header_end < 0:
+        return None
+    header = json.loads(data[len(magic) : header_end])
+    if not isinstance(header, dict) or header != expected(header.get("sha256")):
+        return None
+    payload = memoryview(data)[header_end + 1 :]
+    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
+        return None
+    return payload
+
+
 def _load(path: Path, root: str, code: str) -> tuple[dict[str, list[Any]], dict[str, list[Any]]] | None:
     """The documents and hashes in the cache file at `path`, or None unless it is a whole, intact
     cache of this program written by this code."""
     data = _read_regular_file(path)
-    if data is None or not data.startswith(_MAGIC):
-        return None
-    header_end = data.find(b"\n", len(_MAGIC))
-    if header_end < 0:
-        return None
-    header = json.loads(data[len(_MAGIC) : header_end])
-    if header != _header(root, code, header.get("sha256")):
-        return None
-    payload = memoryview(data)[header_end + 1 :]
-    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
+    payload = _verified_payload(data, _MAGIC, lambda sha256: _header(root, code, sha256))
+    if payload is None:
         return None
     text = str(payload, "utf-8")  # decoded in place: a cache can be large, so no copy of the bytes first
     payload.release()
@@ -322,17 +332,8 @@ def _facts_header(scope: str, code: str, sha256: str) -> dict[str, Any]:
 
 
 def _load_facts(path: Path, scope: str, code: str) -> dict[str, Any] | None:
-    data = _read_regular_file(path)
-    if data is None or not data.startswith(_FACTS_MAGIC):
+    payload = _verified_payload(_read_regular_file(path), _FACTS_MAGIC, lambda sha256: _facts_header(scope, code, sha256))
+    if payload is None:
         return None
-    header_end = data.find(b"\n", len(_FACTS_MAGIC))
-    if header_end < 0:
-        return None
-    header = json.loads(data[len(_FACTS_MAGIC) : header_end])
-    if header != _facts_header(scope, code, header.get("sha256")):
-        return None
-    payload = data[header_end + 1 :]
-    if hashlib.sha256(payload).hexdigest() != header["sha256"]:
-        return None
-    entries = json.loads(payload)
+    entries = json.loads(bytes(payload))
     return entries if isinstance(entries, dict) else None

@@ -46,6 +46,7 @@ Public API
     PROGRAM_PATHS = ("soc2kit.yml", "policies", "controls", "evidence")
     pr_number(subject) -> int | None
     day_of(commit, tz) -> date: a commit's committer day in the audit's time zone.
+    nul_tokens(stream) -> Iterator[str]: the NUL-terminated fields of a git output stream, one chunk in memory.
 Git itself is reached only through soc2kit.git (repo_info, RepoInfo and HistoryUnavailableError are
 re-exported from there).
 """
@@ -208,7 +209,7 @@ def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _tokens(stream: Any) -> Iterator[str]:
+def nul_tokens(stream: Any) -> Iterator[str]:
     """The NUL-terminated tokens of git's output, one at a time, without holding more than one chunk."""
     rest = b""
     read = getattr(stream, "read1", stream.read)  # what is there now, not a full chunk: parse while git works
@@ -337,7 +338,7 @@ def iter_commits(
     )
     try:
         with stream(arguments, cwd=base) as output:
-            for commit in _parse_log(_tokens(output)):
+            for commit in _parse_log(nul_tokens(output)):
                 if bounded:
                     day = day_of(commit, zone)
                     if (until is not None and day > until) or (since is not None and day < since):

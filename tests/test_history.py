@@ -327,8 +327,8 @@ def test_tokens_split_across_reads_come_out_whole(tmp_path, monkeypatch):
     repo.write("policies/r\u00e9sum\u00e9 \u65e5\u672c.md", "x\n")
     repo.commit("Unicode \u2014 \u65e5\u672c")
     output = subprocess.run(command(hist.log_command()), cwd=repo.root, capture_output=True, check=True).stdout
-    whole = list(hist._parse_log(hist._tokens(io.BytesIO(output))))
+    whole = list(hist._parse_log(hist.nul_tokens(io.BytesIO(output))))
     monkeypatch.setattr(hist, "_CHUNK", 3)  # every multi-byte character and token is cut somewhere
-    assert list(hist._parse_log(hist._tokens(io.BytesIO(output)))) == whole
+    assert list(hist._parse_log(hist.nul_tokens(io.BytesIO(output)))) == whole
     assert whole[0].subject == "Unicode \u2014 \u65e5\u672c"
     assert len(whole) == len(HOSTILE_TEXT) + 2
