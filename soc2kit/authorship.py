@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from soc2kit.git import GitError, HistoryUnavailableError, stream
-from soc2kit.history import Commit, nul_tokens, pr_number
+from soc2kit.history import Commit, pr_number
 
 WEB_FLOW_EMAIL = "noreply@github.com"
 _FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00"
@@ -69,13 +69,15 @@ def authorship(commit: Commit, merged: Mapping[str, tuple[str, ...]], *, pr: int
 
 
 def _records(output: IO[bytes]) -> Iterator[tuple[str, str, str]]:
-    """(sha, parents, author) triples from git's NUL-terminated fields, one chunk in memory at a time."""
-    fields: list[str] = []
-    for token in nul_tokens(output):
-        fields.append(token.lstrip("\n"))  # git ends each commit's record with a newline
-        if len(fields) == 3:
-            yield fields[0], fields[1], fields[2]
-            fields = []
+    """(sha, parents, author) triples from git's NUL-terminated fields.
+
+    Read whole and split once (C loops, not a generator step per field): the graph walk keeps every
+    commit's parents and author anyway, so the output is no larger than what is held after it.
+    """
+    tokens = output.read().decode("utf-8", "replace").split("\0")
+    whole = len(tokens) - len(tokens) % 3  # the last token is what follows the final NUL: git's newline
+    shas = [sha.lstrip("\n") for sha in tokens[0:whole:3]]  # git ends each commit's record with a newline
+    return zip(shas, tokens[1:whole:3], tokens[2:whole:3], strict=True)
 
 
 def merged_authors(root: str | Path, rev: str, shas: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
