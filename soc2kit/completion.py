@@ -17,6 +17,7 @@ from pathlib import Path
 
 from soc2kit.errors import Soc2kitError
 from soc2kit.layout import FOLDERS, find_program_root, program_documents
+from soc2kit.regular_files import open_regular
 
 _HEAD_BYTES = 4096
 """How much of each file is read: front-matter puts `id:` first, and a few kilobytes hold any front-matter soc2kit writes."""
@@ -39,7 +40,8 @@ def document_ids(root: Path | None, kind: str) -> list[str]:
         if folder.name not in folders:
             continue
         try:
-            with (program / relpath).open("rb") as handle:
+            # A pipe would block a plain open until a writer came; a device or a link loop is no document.
+            with open_regular(program / relpath) as (handle, _):
                 head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
         except OSError:
             continue

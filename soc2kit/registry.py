@@ -394,7 +394,7 @@ RULES: dict[str, Rule] = {
             "SK607",
             "change-exception-invalid",
             _E,
-            "An entry of registers/change-exceptions.yml names a rule code that is not a change finding (SK601, SK602, SK604, SK605) (`soc2kit changes check`).",
+            "An entry of registers/change-exceptions.yml names a rule code that is not a change finding (SK601, SK602, SK604, SK605), or is dated in the future, or the register uses YAML anchors, aliases or merge keys (then no entry of that version counts) (`soc2kit changes check`).",
             "Use the code `changes check` reported for the commit; other findings cannot be excepted here.",
         ),
         Rule(

@@ -23,9 +23,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel
 
+from soc2kit.documents import MAX_DOCUMENT_BYTES
+from soc2kit.escaping import terminal
 from soc2kit.files import write_file
 from soc2kit.layout import CONFIG_FILE, program_documents
 from soc2kit.models import Catalog, ChangeExceptions, Control, EvidenceRecord, Policy, ProgramConfig
+from soc2kit.regular_files import read_regular
 from soc2kit.schema_line import (
     REPOSITORY_RAW,
     SCHEMA_FOLDER,
@@ -59,15 +62,19 @@ def render_schemas() -> dict[str, str]:
     return rendered
 
 
+_SCHEMA_BYTES = 1024 * 1024
+"""More than any schema soc2kit writes: a larger file in a schema folder is stale, and never read whole."""
+
+
 def stale_schemas(folder: Path) -> list[str]:
     """Names of schema files in `folder` that are missing or differ from the models."""
     stale = []
     for name, text in render_schemas().items():
         path = folder / name
         try:
-            current = path.read_text(encoding="utf-8") if path.is_file() else None
+            current = read_regular(path, limit=_SCHEMA_BYTES).decode("utf-8")
         except (OSError, UnicodeDecodeError):
-            current = None
+            current = None  # missing, a pipe or device, too large or not text: stale
         if current != text:
             stale.append(name)
     return stale
@@ -106,9 +113,18 @@ def program_files(root: Path) -> list[tuple[str, str]]:
 
 
 def kept_schema_folders(root: Path) -> list[Path]:
-    """The program's own copy of the schemas, `schema/` beside soc2kit.yml, when it keeps one."""
+    """The program's own copy of the schemas, `schema/` beside soc2kit.yml, when it keeps one (and it
+    is inside the program: a `schema` link to another folder is not the program's to rewrite)."""
     folder = root / SCHEMA_FOLDER
-    return [folder] if folder.is_dir() else []
+    return [folder] if folder.is_dir() and _inside(folder, root) else []
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether `path`, every link followed, is `root` or below it."""
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
 
 
 def check_program_schemas(root: Path, folders: list[Path]) -> SchemaReport:
@@ -130,16 +146,20 @@ def check_program_schemas(root: Path, folders: list[Path]) -> SchemaReport:
         name = schema_file_name(SCHEMA_NAMES[kind])
         wanted = schema_url(SCHEMA_NAMES[kind])
         target = found.target
+        named = terminal(target)  # the file's text, shown in findings: never raw on a terminal
         if target == wanted:
             right += 1
         elif target.startswith(f"{REPOSITORY_RAW}/"):
-            findings.append(SchemaFinding(path, found.line, f"names {target}; this soc2kit's schema is {wanted}"))
+            findings.append(SchemaFinding(path, found.line, f"names {named}; this soc2kit's schema is {wanted}"))
         elif urlsplit(target).scheme:
             right += 1  # the user's own schema host or mirror
         elif os.path.basename(target) != name:
-            findings.append(SchemaFinding(path, found.line, f"names {target}, but a {kind} file follows {name}"))
+            findings.append(SchemaFinding(path, found.line, f"names {named}, but a {kind} file follows {name}"))
+        elif os.path.isabs(target) or not _inside(path.parent / target, root):
+            # Never read or written: `soc2kit schema` writes into the folders schema lines point into.
+            findings.append(SchemaFinding(path, found.line, f"names {named}, which is outside the program folder"))
         elif not (path.parent / target).is_file():
-            findings.append(SchemaFinding(path, found.line, f"names {target}, which does not exist"))
+            findings.append(SchemaFinding(path, found.line, f"names {named}, which does not exist"))
         else:
             right += 1
             local.append((path.parent / target).parent)
@@ -173,7 +193,6 @@ def update_schema_lines(root: Path) -> list[str]:
 
 def _read_text(path: Path) -> str | None:
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return handle.read()
+        return read_regular(path, limit=MAX_DOCUMENT_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None  # `soc2kit check` reports unreadable files; there is no schema line to judge

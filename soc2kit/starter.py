@@ -33,6 +33,7 @@ import re
 import shutil
 import string
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -105,6 +106,8 @@ class InitResult:
 
 def validate_init(options: InitOptions, *, today: date) -> InitOptions:
     """Check the options before anything is written; fill the defaults. Raises UsageError."""
+    _check_name("--org", options.organization)
+    _check_name("--system", options.system)
     unknown = [c for c in options.categories if c not in CATEGORIES]
     if unknown:
         raise UsageError(
@@ -154,6 +157,8 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
         _require_git_identity(target)
 
     top = _existing_git_root(target) or target
+    program = target.relative_to(top).as_posix()
+    _refuse_links_out(top, repository_files(options, program))
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".soc2kit-init-", dir=target.parent))
     try:
@@ -164,7 +169,6 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.root = target
-    program = target.relative_to(top).as_posix()
     for relpath, text in repository_files(options, program).items():
         path = top / relpath
         if os.path.lexists(path):
@@ -175,6 +179,35 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
     if options.git:
         result.repository, result.commit = _first_commit(target, options, result.written)
     return result
+
+
+def _refuse_links_out(top: Path, files: dict[str, str]) -> None:
+    """UsageError when a folder a repository file would be written in (`.github`, `docs`, ...) is a
+    symbolic link: writing there would write wherever it points, outside the folder."""
+    for relpath in files:
+        parent = top
+        for part in Path(relpath).parts[:-1]:
+            parent = parent / part
+            if parent.is_symlink():
+                raise UsageError(
+                    f"{part} is a symbolic link; init writes {relpath} only in a real folder, nothing was written", path=parent
+                )
+
+
+_NAME_LIMIT = 200
+"""Characters an organization or system name may have: it titles the portal, the README and every page."""
+
+
+def _check_name(option: str, value: str | None) -> None:
+    if value is None:
+        return
+    if len(value) > _NAME_LIMIT:
+        raise UsageError(f"{option} is {len(value):,} characters long; give at most {_NAME_LIMIT}")
+    # Control and format characters (escapes, newlines, bidirectional overrides) would rewrite a terminal
+    # or a page, or hide what a reviewer reads: a name is one plain line.
+    odd = next((char for char in value if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")), None)
+    if odd is not None:
+        raise UsageError(f"{option} holds the control character U+{ord(odd):04X}; give a name on one plain line")
 
 
 def _build(source: Path, out: Path, options: InitOptions) -> InitResult:

@@ -28,6 +28,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import json
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -265,60 +266,63 @@ def _excepted_json(item: Excepted) -> str:
     )
 
 
-def _record_line(commit: Commit, who: Authorship, excepted: Sequence[Excepted], files: list[_FileRow]) -> str:
-    """`json.dumps(_record(...), ensure_ascii=False, separators=(",", ":"))` and a newline, built
-    directly: the trail's hot path (tests hold the two equal)."""
-    pr = commit.pr
-    return "".join(
-        (
-            '{"record":"commit","commit":',
-            _encode(commit.sha),
-            ',"parents":',
-            _strings(commit.parents),
-            ',"change_kind":',
-            _encode(who.kind),
-            ',"authors":',
-            _strings(who.authors),
-            ',"merger":',
-            _optional(who.merger),
-            ',"approvers":',
-            _strings(commit.approvers),
-            ',"excepted":[',
-            ",".join(map(_excepted_json, excepted)),
-            '],"git_author":{"name":',
-            _encode(commit.author_name),
-            ',"email":',
-            _encode(commit.author_email),
-            ',"date":',
-            _encode(commit.author_iso),
-            '},"committer":{"name":',
-            _encode(commit.committer_name),
-            ',"email":',
-            _encode(commit.committer_email),
-            ',"date":',
-            _encode(commit.committer_iso),
-            '},"signature":',
-            _encode(commit.signature),
-            ',"signer":',
-            _encode(commit.signer),
-            ',"subject":',
-            _encode(commit.subject),
-            ',"pr":',
-            "null" if pr is None else str(pr),
-            ',"merge":',
-            "true" if commit.is_merge else "false",
-            ',"signed_off_by":',
-            _strings(commit.signed_off_by),
-            ',"trailers":[',
-            ",".join(f"[{_encode(key)},{_encode(value)}]" for key, value in commit.trailers),
-            '],"files":[',
-            ",".join(
-                f'{{"change":{_encode(change)},"path":{_encode(path)},"old_path":{_optional(old)},'
-                f'"kind":{_encode(kind)},"entity":{_optional(entity)}}}'
-                for change, path, old, kind, entity in files
-            ),
-            "]}\n",
+class _Encoded(dict[str, str]):
+    """JSON string literals of the values that repeat from commit to commit (names, emails, kinds).
+
+    Bounded by the people and paths of the program, not by the number of commits."""
+
+    def __missing__(self, value: str) -> str:
+        encoded = self[value] = _encode(value)
+        return encoded
+
+
+class _FileRows(dict[_FileRow, str]):
+    """The JSON object of a file row: the same path, kind and entity recur across commits."""
+
+    def __missing__(self, row: _FileRow) -> str:
+        change, path, old, kind, entity = row
+        encoded = self[row] = (
+            f'{{"change":{_encode(change)},"path":{_encode(path)},"old_path":{_optional(old)},'
+            f'"kind":{_encode(kind)},"entity":{_optional(entity)}}}'
         )
+        return encoded
+
+
+def _record_line(
+    commit: Commit,
+    who: Authorship,
+    excepted: Sequence[Excepted],
+    files: list[_FileRow],
+    *,
+    known: _Encoded | None = None,
+    rows: _FileRows | None = None,
+) -> str:
+    """`json.dumps(_record(...), ensure_ascii=False, separators=(",", ":"))` and a newline, built
+    directly: the trail's hot path (tests hold the two equal). `known` and `rows`: caches one export
+    shares across its commits."""
+    known = _Encoded() if known is None else known
+    rows = _FileRows() if rows is None else rows
+    pr = commit.pr
+    merger = who.merger
+    if commit.trailers:
+        approvers, signed_off_by = _strings(commit.approvers), _strings(commit.signed_off_by)
+        trailers = ",".join([f"[{_encode(key)},{_encode(value)}]" for key, value in commit.trailers])
+    else:  # most commits: the three trailer columns are empty
+        approvers = signed_off_by = "[]"
+        trailers = ""
+    return (
+        f'{{"record":"commit","commit":{_encode(commit.sha)},"parents":{_strings(commit.parents)}'
+        f',"change_kind":{known[who.kind]},"authors":[{",".join([known[author] for author in who.authors])}]'
+        f',"merger":{"null" if merger is None else known[merger]},"approvers":{approvers}'
+        f',"excepted":[{",".join(map(_excepted_json, excepted)) if excepted else ""}]'
+        f',"git_author":{{"name":{known[commit.author_name]},"email":{known[commit.author_email]}'
+        f',"date":{_encode(commit.author_iso)}}}'
+        f',"committer":{{"name":{known[commit.committer_name]},"email":{known[commit.committer_email]}'
+        f',"date":{_encode(commit.committer_iso)}}}'
+        f',"signature":{known[commit.signature]},"signer":{known[commit.signer]}'
+        f',"subject":{_encode(commit.subject)},"pr":{"null" if pr is None else pr}'
+        f',"merge":{"true" if len(commit.parents) > 1 else "false"},"signed_off_by":{signed_off_by}'
+        f',"trailers":[{trailers}],"files":[{",".join([rows[row] for row in files])}]}}\n'
     )
 
 
@@ -455,8 +459,6 @@ def _export(
     )
     writer = _HashingWriter(out)
     entities = _Entities(ctx.root, ctx.prefix, ctx.head, blobs, at_head)
-    merged = merged_authors(ctx.root, ctx.head)
-    register = ExceptionIndex(register_at(blobs, ctx.prefix, ctx.head).entries, ctx.root)
     commits = iter_commits(
         ctx.root,
         rev=ctx.head,
@@ -467,7 +469,23 @@ def _export(
         tz=ZoneInfo(ctx.timezone),
         signatures=signatures,
     )
-    rows = ((commit, authorship(commit, merged), register.of(commit.sha)) for commit in commits)
+    # The trail's git log starts first and runs ahead into its pipe while the merged-authors pass
+    # and the register are read: two streaming git processes at once instead of one after the other.
+    first = next(commits, None)
+    try:
+        merged = merged_authors(ctx.root, ctx.head)
+        entries = register_at(blobs, ctx.prefix, ctx.head).entries
+    except BaseException:
+        getattr(commits, "close", lambda: None)()  # stops the git log that ran ahead
+        raise
+    if first is not None:
+        commits = itertools.chain((first,), commits)
+    none: tuple[Excepted, ...] = ()
+    if entries:
+        register = ExceptionIndex(entries, ctx.root, ctx.head)
+        rows: Iterator[_Row] = ((commit, authorship(commit, merged), register.of(commit.sha)) for commit in commits)
+    else:  # the usual register, empty or absent: no lookup per commit
+        rows = ((commit, authorship(commit, merged), none) for commit in commits)
     writers: dict[str, Callable[[Iterator[_Row], _Entities, _HashingWriter, TrailMeta], int]] = {
         "jsonl": _write_jsonl,
         "csv": _write_csv,
@@ -482,8 +500,9 @@ def _write_jsonl(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter,
     out.write((json.dumps(meta.header(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
     count = 0
     batch: list[str] = []
+    known, file_rows = _Encoded(), _FileRows()
     for commit, who, excepted in rows:
-        batch.append(_record_line(commit, who, excepted, _files(entities, commit)))
+        batch.append(_record_line(commit, who, excepted, _files(entities, commit), known=known, rows=file_rows))
         count += 1
         if len(batch) == _BATCH:
             out.write("".join(batch).encode("utf-8"))

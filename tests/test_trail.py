@@ -15,7 +15,7 @@ from soc2kit.authorship import Authorship, authorship
 from soc2kit.errors import UsageError
 from soc2kit.git import Blobs
 from soc2kit.history import iter_commits
-from soc2kit.trail import CSV_COLUMNS, Excepted, _Entities, _files, _record, _record_line, export_trail
+from soc2kit.trail import CSV_COLUMNS, Excepted, _Encoded, _Entities, _FileRows, _files, _record, _record_line, export_trail
 from tests.conftest import CONFIG, run_cli
 from tests.gitrepo import ALICE, BOB, CAROL, GitRepo, counting_git_path, program_repo
 
@@ -269,15 +269,17 @@ def test_fast_json_lines_equal_json_dumps_even_for_awkward_text(tmp_path):
     ]
     with Blobs(repo.root) as blobs:
         entities = _Entities(repo.root, "", head, blobs)
+        # One export shares its string caches across commits: a cached value must encode as a fresh one.
+        known, file_rows = _Encoded(), _FileRows()
         for commit in commits:
             rows = _files(entities, commit)
             for who in people:
                 for found in ([], excepted):
-                    record = _record(commit, who, found, rows)
-                    assert (
-                        _record_line(commit, who, found, rows)
-                        == json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-                    )
+                    expected = json.dumps(_record(commit, who, found, rows), ensure_ascii=False, separators=(",", ":")) + "\n"
+                    assert _record_line(commit, who, found, rows) == expected
+                    assert _record_line(commit, who, found, rows, known=known, rows=file_rows) == expected
+        assert known, "the second pass above read from the caches"
+        assert file_rows
 
 
 def test_signatures_can_be_skipped(history_repo):

@@ -7,7 +7,8 @@ Repositories are generated once with `git fast-import` (bench/history/generate.p
 bench/out/history/repo-<N> and reused. Each run times, in alternating order, on the same repo:
   raw     git log --name-status -z -M -- soc2kit.yml policies controls evidence   (output to /dev/null)
   trail   soc2kit trail export -o <file>                                          (jsonl, written atomically)
-Reported: the median wall time of each, their ratio, and peak RSS: of the soc2kit Python process
+Reported: the median wall time of each, their ratio, the median CPU time (user + system; soc2kit with its
+git children) and its ratio, and peak RSS: of the soc2kit Python process
 itself (getrusage SELF) and of its git child, and of raw git log. Before measuring it waits for the
 1-minute load average to fall below 0.5; it records the CPU other processes used during the runs
 ("Others' CPU", a share of all cores) and measures again, up to --retries times, when that exceeds 5%.
@@ -21,6 +22,7 @@ import json
 import os
 import platform
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -88,7 +90,7 @@ def ensure_repo(size: int) -> Path:
     return target
 
 
-def run_raw(repo: Path, *, pathspec: bool = True) -> tuple[float, int]:
+def run_raw(repo: Path, *, pathspec: bool = True) -> tuple[float, int, float]:
     command = ["git", "log", "--name-status", "-z", "-M"] + (["--", *PATHS] if pathspec else [])
     with open(os.devnull, "wb") as sink:
         started = time.perf_counter()
@@ -97,19 +99,27 @@ def run_raw(repo: Path, *, pathspec: bool = True) -> tuple[float, int]:
         elapsed = time.perf_counter() - started
     if status != 0:
         raise SystemExit("git log failed")
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
-def run_trail(repo: Path, output: Path) -> tuple[float, dict[str, int], str]:
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the waited-for children: soc2kit counts its git processes too."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_trail(repo: Path, output: Path) -> tuple[float, dict[str, int], str, float]:
     command = [sys.executable, "-c", _WRAPPER, "trail", "export", "--root", str(repo), "-o", str(output)]
+    cpu_before = children_cpu()
     started = time.perf_counter()
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    cpu = children_cpu() - cpu_before
     if result.returncode != 0:
         raise SystemExit(f"trail export failed: {result.stderr}")
     usage = json.loads(next(line for line in result.stderr.splitlines() if line.startswith("BENCH "))[6:])
     summary = next(line for line in result.stderr.splitlines() if line.startswith("trail: "))
-    return elapsed, usage, summary
+    return elapsed, usage, summary, cpu
 
 
 def measure(size: int, runs: int) -> dict:
@@ -118,18 +128,21 @@ def measure(size: int, runs: int) -> dict:
     run_raw(repo)
     run_trail(repo, output)
     raw_times, raw_rss, trail_times, selfs, gits, unfiltered = [], [], [], [], [], []
+    raw_cpu, trail_cpu = [], []
     load_before = wait_for_quiet()
     busy_start, own_start, wall_start = busy_seconds(), own_seconds(), time.perf_counter()
     for n in range(runs):
         order = ("raw", "trail") if n % 2 == 0 else ("trail", "raw")
         for what in order:
             if what == "raw":
-                elapsed, rss = run_raw(repo)
+                elapsed, rss, cpu = run_raw(repo)
                 raw_times.append(elapsed)
+                raw_cpu.append(cpu)
                 raw_rss.append(rss)
             else:
-                elapsed, usage, summary = run_trail(repo, output)
+                elapsed, usage, summary, cpu = run_trail(repo, output)
                 trail_times.append(elapsed)
+                trail_cpu.append(cpu)
                 selfs.append(usage["self_kb"])
                 gits.append(usage["git_kb"])
         unfiltered.append(run_raw(repo, pathspec=False)[0])
@@ -145,6 +158,9 @@ def measure(size: int, runs: int) -> dict:
         "raw_unfiltered_s": statistics.median(unfiltered),
         "trail_s": statistics.median(trail_times),
         "ratio": statistics.median(trail_times) / statistics.median(raw_times),
+        "raw_cpu_s": statistics.median(raw_cpu),
+        "trail_cpu_s": statistics.median(trail_cpu),
+        "cpu_ratio": statistics.median(trail_cpu) / statistics.median(raw_cpu),
         "raw_rss_mb": max(raw_rss) / 1024,
         "python_rss_mb": max(selfs) / 1024,
         "git_child_rss_mb": max(gits) / 1024,
@@ -185,13 +201,15 @@ def section(results: list[dict], command: str) -> str:
         "- raw: `git log --name-status -z -M -- soc2kit.yml policies controls evidence > /dev/null`;",
         "  trail: `soc2kit trail export -o FILE` (jsonl; its `git log` also formats 12 fields, reads trailers and",
         "  signature status, and lists pull-request merges with their first-parent changes, which raw git log skips).",
-        f"- Median of {results[0]['runs']} alternating runs each, same repository, same run.",
+        f"- Median of {results[0]['runs']} alternating runs each, same repository, same run. Wall times",
+        "  move with the machine's load; CPU (user + system, soc2kit with its git processes) much less.",
         "",
-        "| Commits | Exported | raw git log | trail export | Ratio | raw, no pathspec | Peak RSS: soc2kit (Python) | its git child | raw git log | Output | Rerun identical | Others' CPU |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        "| Commits | Exported | raw git log | trail export | Ratio | CPU: raw | CPU: trail | CPU ratio | raw, no pathspec | Peak RSS: soc2kit (Python) | its git child | raw git log | Output | Rerun identical | Others' CPU |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     lines.extend(
         f"| {r['size']:,} | {r['commits_exported']:,} | {r['raw_s']:.2f} s | {r['trail_s']:.2f} s | {r['ratio']:.2f}x "
+        f"| {r['raw_cpu_s']:.2f} s | {r['trail_cpu_s']:.2f} s | {r['cpu_ratio']:.2f}x "
         f"| {r['raw_unfiltered_s']:.2f} s | {r['python_rss_mb']:.0f} MB | {r['git_child_rss_mb']:.0f} MB | {r['raw_rss_mb']:.0f} MB "
         f"| {r['output_mb']:.1f} MB | {'yes' if r['identical'] else 'NO'} | {r['others_cpu_share']:.0%} |"
         for r in results

@@ -236,11 +236,14 @@ def repository_prefix(root: Path) -> str:
 
 
 def shown(path: Path) -> str:
-    """A path the user can open from where they are: relative to the current folder."""
+    """A path the user can open from where they are: relative to the current folder, and printable
+    (a file name from the repository may hold escape sequences)."""
+    from soc2kit.escaping import terminal
+
     try:
-        return os.path.relpath(path)
+        return terminal(os.path.relpath(path))
     except ValueError:  # another drive (Windows): no relative path exists
-        return str(path)
+        return terminal(str(path))
 
 
 def emit(text: str, output: Path | None) -> None:

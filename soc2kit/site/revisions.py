@@ -47,7 +47,7 @@ def facts(portal: Portal) -> ChangeFacts | None:
 
         with Blobs(history.root) as blobs:
             entries = register_at(blobs, history.prefix, history.head).entries
-        found = ChangeFacts(merged_authors(history.root, history.head), ExceptionIndex(entries, history.root))
+        found = ChangeFacts(merged_authors(history.root, history.head), ExceptionIndex(entries, history.root, history.head))
         while len(_FACTS) >= _FACTS_KEPT:
             del _FACTS[next(iter(_FACTS))]
         _FACTS[key] = found
