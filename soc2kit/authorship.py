@@ -69,7 +69,7 @@ def authorship(commit: Commit, merged: Mapping[str, tuple[str, ...]], *, pr: int
 
 
 def _records(output: IO[bytes]) -> Iterator[tuple[str, str, str]]:
-    """(sha, parents, author) triples from git's NUL-terminated fields.
+    """(sha, parents, author) triples read from the NUL-terminated fields git prints.
 
     Read whole and split once (C loops, not a generator step per field): the graph walk keeps every
     commit's parents and author anyway, so the output is no larger than what is held after it.

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from soc2kit.errors import UsageError
 from soc2kit.escaping import yaml_scalar
 from soc2kit.loader import load_program
 from soc2kit.new import NewControl, NewPolicy, new_control, new_evidence, new_policy
@@ -135,10 +136,10 @@ def test_plain_words_stay_plain() -> None:
     ("organization", "system"),
     [
         ("Evil: Org", "A: B"),
-        ('E"vil # Org', "x\nid: POL-EVIL"),
-        ("*star &amp !bang", "sep\u2028arated \x85 next"),
+        ('E"vil # Org', "x id: POL-EVIL"),
+        ("*star &amp !bang", "[flow] {map} 'quote' | > %"),
     ],
-    ids=["colon", "newline-key", "indicators-and-separators"],
+    ids=["colon", "quote-hash-key", "indicators"],
 )
 def test_init_keeps_organization_and_system_as_text(tmp_path: Path, organization: str, system: str) -> None:
     target = tmp_path / "program"
@@ -154,3 +155,12 @@ def test_init_keeps_organization_and_system_as_text(tmp_path: Path, organization
     assert "POL-EVIL" not in program.policies
     mkdocs = yaml.safe_load((target / "mkdocs.yml").read_text(encoding="utf-8"))
     assert mkdocs["site_name"] == f"{organization} policy portal"
+
+
+@pytest.mark.parametrize("system", ["x\nid: POL-EVIL", "sep\u2028arated", "next\x85line", "bidi\u202eflip"])
+def test_init_refuses_names_that_are_not_one_plain_line(tmp_path: Path, system: str) -> None:
+    """A line break or format character in a name would split or disguise a YAML value: refused, nothing written."""
+    target = tmp_path / "program"
+    with pytest.raises(UsageError, match="--system holds the"):
+        init_program(target, InitOptions(organization="Acme", system=system, git=False), today=TODAY)
+    assert not target.exists() or not any(target.iterdir())

@@ -100,7 +100,9 @@ def cli_reference() -> GeneratedPage:
 
 
 def _command(command: click.Command, name: str, parent: click.Context | None, *, level: int) -> list[str]:
-    ctx = click.Context(command, info_name=name, parent=parent)
+    # With the command's own settings, as click makes it: click caches the help option a context first
+    # shows, so a bare Context would drop `-h` from this page and from every later --help in the process.
+    ctx = click.Context(command, info_name=name, parent=parent, **command.context_settings)
     out = ["", f"{'#' * level} `{name if parent is None else ctx.command_path}`", ""]
     help_text = (command.help or "").strip()
     if help_text:
