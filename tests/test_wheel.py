@@ -26,6 +26,7 @@ from packaging.requirements import Requirement
 import soc2kit
 from soc2kit.schema import render_schemas
 from soc2kit.schema_line import schema_line, schema_url
+from tests.test_workflows import actionlint
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "soc2kit.yml", "policies", "controls", "schema", "soc2kit")
@@ -240,9 +241,16 @@ def test_init_check_and_mkdocs_build_from_the_wheel_alone(built: Built, tmp_path
     assert checked.returncode == 0, checked.stdout + checked.stderr
     schemas = run(built.soc2kit, "schema", "--check", cwd=program)
     assert schemas.returncode == 0, schemas.stdout + schemas.stderr
-    portal = run(built.python, "-m", "mkdocs", "build", "--strict", cwd=program)
+    # The portal as the publish workflow builds it: from a fresh clone, where only what init committed exists.
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(program), str(clone)], check=True)
+    portal = run(built.python, "-m", "mkdocs", "build", "--strict", cwd=clone)
     assert portal.returncode == 0, portal.stdout + portal.stderr
-    assert (program / "site" / "index.html").is_file()
+    assert (clone / "site" / "index.html").is_file()
+    workflows = sorted((clone / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    linted = subprocess.run([actionlint(), *map(str, workflows)], capture_output=True, text=True, check=False)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
 
 
 def read_pyproject() -> dict[str, Any]:
