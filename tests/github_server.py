@@ -18,8 +18,11 @@ import functools
 import hashlib
 import json
 import math
+import os
 import random
 import re
+import shutil
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Literal, Self
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import pytest
 
 SPEC_PACKAGE = "@octokit/openapi"
 SPEC_VERSION = "23.0.2"
@@ -365,6 +370,9 @@ def protection_rules(scenario: Scenario, checks: list[str]) -> dict[str, Any]:
     }
 
 
+_NPM_TRIED: list[str] = []
+
+
 @functools.cache
 def spec_path() -> Path:
     """The api.github.com description inside the pinned @octokit/openapi package (.ci/run installs it)."""
@@ -377,8 +385,31 @@ def spec_path() -> Path:
                 msg = f"{manifest} is version {version}, the tests pin {SPEC_VERSION}"
                 raise RuntimeError(msg)
             return package / SPEC_FILE
+    # Not there (the README's test command on a fresh machine): fetch it with npm from the registry when
+    # npm exists; otherwise skip the GitHub tests with one reason, except in CI, where they must run.
+    npm = shutil.which("npm")
+    if npm is not None and not _NPM_TRIED:
+        _NPM_TRIED.append(npm)  # once per session: a failed install is not retried by every test
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(SPEC_SEARCH[0].parent),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                f"{SPEC_PACKAGE}@{SPEC_VERSION}",
+            ],
+            capture_output=True,
+            check=False,
+        )
+        if (SPEC_SEARCH[0] / SPEC_PACKAGE / SPEC_FILE).is_file():
+            return SPEC_SEARCH[0] / SPEC_PACKAGE / SPEC_FILE
     msg = f"GitHub's OpenAPI description is missing: npm install --prefix .ci/npm --no-save {SPEC_PACKAGE}@{SPEC_VERSION}"
-    raise RuntimeError(msg)
+    if os.environ.get("CI") or os.environ.get("SOC2KIT_REQUIRE_BROWSER"):
+        raise RuntimeError(msg)
+    pytest.skip(f"GitHub API tests not run: {msg} (npm was not found or could not install it)")
 
 
 @functools.cache
