@@ -511,32 +511,14 @@ def test_no_token_means_no_github_client_is_made(tmp_path, monkeypatch):
 
 
 def test_reviews_are_read_from_github_with_a_token(tmp_path, monkeypatch, github_server):
-    from datetime import UTC, datetime, timedelta
 
-    from tests.github_server import TOKEN, Pull, Review
-    from tests.github_server import Commit as ApiCommit
+    from tests.github_server import TOKEN
 
     repo = program_repo(tmp_path / "repo")
     scenario = github_server.scenario
-    when = datetime(2026, 2, 1, 12, tzinfo=UTC)
 
     def pull(number: int, author, merger, reviews, edit) -> str:
-        repo.branch(f"pr{number}", "main")
-        edit(repo)
-        branch_sha = repo.commit(f"Work for #{number}", author=author)
-        repo.checkout("main")
-        merge = web_merge(repo, f"pr{number}", number, merger=merger)
-        login = author[0].split()[0].lower()
-        scenario.add_commit(
-            ApiCommit(sha=branch_sha, parents=[], author=login, committer=login, date=when, message=f"Work for #{number}")
-        )
-        scenario.pulls[number] = Pull(
-            number=number, title=f"Change {number}", user=login, base="main", head_ref=f"pr{number}", head_sha=branch_sha,
-            created_at=when - timedelta(hours=2), updated_at=when, closed_at=when, merged_at=when,
-            merged_by=merger[0].split()[0].lower(), merge_commit_sha=merge, commits=[branch_sha],
-            reviews=[Review(number * 10 + i, who, state, when - timedelta(hours=1), branch_sha) for i, (who, state) in enumerate(reviews)],
-        )  # fmt: skip
-        return merge
+        return _api_pull(repo, scenario, number, author, merger, reviews=reviews, edit=edit)
 
     # Alice wrote #12, Bob merged it, Carol approved it on GitHub: no trailer needed.
     pull(12, ALICE, BOB, [("carol", "APPROVED")], lambda r: r.replace(POLICY, "Why.", "Why we do it."))
