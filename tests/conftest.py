@@ -4,6 +4,7 @@ import functools
 import hashlib
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -121,6 +122,33 @@ class ProgramDir:
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "soc2kit", *args], capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def run_cli_with_terminal_stderr(*args: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
+    """Run soc2kit with stderr on a pseudo-terminal (stdout a pipe); what the terminal was sent."""
+    master, slave = os.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "soc2kit", *args],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            cwd=cwd,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+            check=False,
+        )
+    finally:
+        os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return result, shown
 
 
 QUARTER_RECORDS = {"q1": ("2026-04-02", "2026-01-01", "2026-03-31"), "q2": ("2026-07-02", "2026-04-01", "2026-06-30")}

@@ -16,7 +16,7 @@ import pytest
 from soc2kit import __version__
 from soc2kit.cache import cache_file
 from soc2kit.diagnostics import SHOWN_PER_RULE
-from tests.conftest import ProgramDir, make_program, run_cli
+from tests.conftest import ProgramDir, make_program, run_cli, run_cli_with_terminal_stderr
 from tests.gitrepo import GitRepo, program_repo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -308,33 +308,6 @@ def test_unknown_audit_type_is_the_librarys_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "new").exists()
 
 
-def _run_with_terminal_stderr(*args: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[bytes], bytes]:
-    """Run soc2kit with stderr on a pseudo-terminal (stdout a pipe); what the terminal was sent."""
-    master, slave = os.openpty()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "soc2kit", *args],
-            stdout=subprocess.PIPE,
-            stderr=slave,
-            cwd=cwd,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
-            check=False,
-        )
-    finally:
-        os.close(slave)
-    shown = b""
-    while select.select([master], [], [], 0.5)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
-    return result, shown
-
-
 @pytest.fixture(scope="module")
 def committed_program(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
     return program_repo(tmp_path_factory.mktemp("progress") / "repo")
@@ -343,13 +316,13 @@ def committed_program(tmp_path_factory: pytest.TempPathFactory) -> GitRepo:
 def test_bundle_and_trail_export_to_a_file_show_progress_on_a_terminal_stderr(committed_program: GitRepo, tmp_path: Path) -> None:
     root = str(committed_program.root)
     bundle_args = ("bundle", "--root", root, "--period", "2026-01-01..2026-06-30", "--include-failed-evidence")
-    bundled, shown = _run_with_terminal_stderr(*bundle_args, "-o", str(tmp_path / "audit.zip"))
+    bundled, shown = run_cli_with_terminal_stderr(*bundle_args, "-o", str(tmp_path / "audit.zip"))
     assert bundled.returncode == 0
     assert b"Building the bundle" in shown
     assert bundled.stdout.decode().startswith("bundle: ")  # the report on stdout has no display in it
     assert b"\x1b" not in bundled.stdout
 
-    exported, shown = _run_with_terminal_stderr("trail", "export", "--root", root, "-o", str(tmp_path / "trail.jsonl"))
+    exported, shown = run_cli_with_terminal_stderr("trail", "export", "--root", root, "-o", str(tmp_path / "trail.jsonl"))
     assert exported.returncode == 0
     assert b"Exporting the trail" in shown
 

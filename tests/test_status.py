@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import select
-import subprocess
-import sys
 from pathlib import Path
 
 from soc2kit import __version__
-from tests.conftest import ProgramDir, run_cli
+from tests.conftest import ProgramDir, run_cli, run_cli_with_terminal_stderr
 from tests.test_readiness import quarterly_repo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -214,27 +210,7 @@ def test_unusable_config_exits_2_naming_the_problem(program_dir: ProgramDir) -> 
 
 
 def test_progress_display_goes_to_a_terminal_stderr_only(program_dir: ProgramDir) -> None:
-    master, slave = os.openpty()
-    try:
-        result = subprocess.run(
-            [sys.executable, "-m", "soc2kit", "status", str(program_dir.root), "--format", "json"],
-            stdout=subprocess.PIPE,
-            stderr=slave,
-            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
-            check=False,
-        )
-    finally:
-        os.close(slave)
-    shown = b""
-    while select.select([master], [], [], 0.5)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
+    result, shown = run_cli_with_terminal_stderr("status", str(program_dir.root), "--format", "json")
     assert result.returncode == 0
     assert b"Reading the program" in shown
     assert json.loads(result.stdout)["version"] == 1  # stdout stays clean JSON
