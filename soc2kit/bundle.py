@@ -2,14 +2,18 @@
 
 Public API
     build_bundle(root, start, end, output, *, include_failed_evidence=False) -> BundleResult
-        The auditor's zip (see docs/bundle.md): the trail from the period start to HEAD (commits
-        after the period end listed in bundle.json), control-matrix.csv, the evidence records of the
+        The auditor's zip (see docs/bundle.md and docs/auditors.md): the trail from the period start
+        to HEAD (commits after the period end listed in bundle.json), the evidence records of the
         period and their files (as committed at HEAD), every version of every policy in force during
-        the period, soc2kit.yml, policies and controls as they stood at the period end, FINDINGS.json
-        (the records that fail verification), CHANGES.json and CHANGES.csv (the change-management
-        verdicts of `soc2kit.changes.check_changes` from the period start, excepted findings marked),
-        bundle.json and MANIFEST.sha256 (`sha256sum -c` format) over every other entry. Written
-        atomically. With GITHUB_TOKEN set, the verdicts include the pull requests' GitHub reviews.
+        the period, the program as it stood at the period end, FINDINGS.json (the records that fail
+        verification), CHANGES.json and CHANGES.csv (the change-management verdicts of
+        `soc2kit.changes.check_changes` from the period start, excepted findings marked), the
+        report's parts (management's assertion, the system description, the subservice
+        organizations, the user entity controls, the deviations log, and the control matrix of
+        `soc2kit.matrix` as two CSV files and a workbook), bundle.json and MANIFEST.sha256
+        (`sha256sum -c` format) over every other entry. Written atomically, deterministically: the
+        windows are judged on the day of the newest commit, not the clock's. With GITHUB_TOKEN set,
+        the verdicts include the pull requests' GitHub reviews.
 
         When evidence of the period fails verification (`soc2kit.evidence.evidence_flaws`: a file
         missing, changed or outside the repository, a record edited after its commit or back-dated;
@@ -27,7 +31,6 @@ one place (`_entry_name`) right before it is written.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -46,6 +49,7 @@ from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, repo_info
 from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS, folder_of
 from soc2kit.repo_paths import RepoPaths
+from soc2kit.tables import Table, csv_bytes
 from soc2kit.trail import SHAPE_VERSION, _check_range, export_trail
 
 if TYPE_CHECKING:
@@ -55,14 +59,40 @@ if TYPE_CHECKING:
     from soc2kit.git import RepoInfo
     from soc2kit.github import Approval
     from soc2kit.history import History
-    from soc2kit.models import EvidenceRecord
+    from soc2kit.models import Deviation, EvidenceRecord
     from soc2kit.program import Program
+    from soc2kit.readiness import Readiness, View
 
 FINDINGS_FILE = "FINDINGS.json"
 CHANGES_FILE = "CHANGES.json"
 CHANGES_TABLE = "CHANGES.csv"
-BUNDLE_VERSION = 2
-"""2: CHANGES.json and CHANGES.csv (the change-management verdicts); the trail inside is trail shape 2."""
+ASSERTION_FILE = "MANAGEMENT-ASSERTION.md"
+SUBSERVICE_FILE = "SUBSERVICE-ORGANIZATIONS.json"
+USER_ENTITY_FILE = "USER-ENTITY-CONTROLS"
+DEVIATIONS_FILE = "DEVIATIONS"
+BUNDLE_VERSION = 3
+"""2: CHANGES.json and CHANGES.csv (the change-management verdicts); the trail inside is trail shape 2.
+3: the report's parts: MANAGEMENT-ASSERTION.md, system-description/, SUBSERVICE-ORGANIZATIONS.json,
+USER-ENTITY-CONTROLS.json/.csv, DEVIATIONS.json/.csv, control-windows.csv and control-matrix.xlsx; the
+control matrix gains description, test procedure, kind, automation and policies; CSV cells that a
+spreadsheet would run as formulas start with an apostrophe."""
+REGISTERS_VERSION = 1
+DEVIATION_COLUMNS = (
+    "id",
+    "control",
+    "requirement",
+    "window",
+    "sample",
+    "description",
+    "cause",
+    "effect",
+    "remediation",
+    "management_response",
+    "approved_by",
+    "approved_on",
+    "approved",
+)
+USER_ENTITY_COLUMNS = ("id", "description", "criteria")
 CHANGES_VERSION = 1
 CHANGES_COLUMNS = (
     "commit",
@@ -236,40 +266,89 @@ def _may_fall_in(data: dict[str, Any], start: date, end: date) -> bool:
     return collected is None or start <= collected <= end
 
 
-def _control_matrix(end_program: Program, good: dict[str, list[str]], failed: dict[str, list[str]]) -> bytes:
-    buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
-    table.writerow(
-        ("criterion", "criterion_title", "control", "control_title", "owner", "frequency", "evidence_in_period", "note")
+_REGISTERS = "registers"
+
+
+def _view(program: Program, start: date, end: date) -> View:
+    """What the bundle assesses: Type II over the period, or for a Type I program, as of the period end."""
+    from soc2kit.readiness import view_of
+
+    return view_of(program, as_of=end) if program.config.audit.type == "type1" else view_of(program, period=(start, end))
+
+
+def _report_parts(end_program: Program, head_program: Program, readiness: Readiness, history: History) -> dict[str, bytes]:
+    """The parts of the SOC 2 report the bundle carries beside the trail and the evidence (see
+    docs/auditors.md). What describes the system (the description, the registers of subservice
+    organizations and user entity controls, the controls in the matrix, the assertion) is read as at
+    the period end; what judges the period (the evidence, the deviations log, the windows) at HEAD,
+    where evidence and the write-up of exceptions arrive after the period closes."""
+    from soc2kit.assertion import render_assertion
+    from soc2kit.matrix import build_matrix
+    from soc2kit.system_description import bundle_entries
+
+    parts = bundle_entries(end_program)
+    built = build_matrix(end_program, readiness, evidence=head_program, history=history)
+    parts.update(built.csv_files())
+    parts["control-matrix.xlsx"] = built.xlsx()
+    parts[ASSERTION_FILE] = render_assertion(end_program, readiness.view).encode("utf-8")
+    organizations = sorted(end_program.subservice_organizations.values(), key=lambda o: o.id)
+    parts[SUBSERVICE_FILE] = _json(
+        {"version": REGISTERS_VERSION, "subservice_organizations": [o.model_dump(mode="json") for o in organizations]}
     )
-    exclusions = end_program.exclusions
-    for criterion in end_program.catalog.criteria:
-        if not end_program.in_scope(criterion):
-            continue
-        if criterion.id in exclusions:
-            table.writerow((criterion.id, criterion.title, "", "", "", "", "", f"excluded: {exclusions[criterion.id]}"))
-            continue
-        controls = end_program.controls_of(criterion)
-        if not controls:
-            table.writerow((criterion.id, criterion.title, "", "", "", "", "", "no control"))
-        for control in sorted(controls, key=lambda c: c.id):
-            found = good.get(control.id, [])
-            notes = [] if found else ["no evidence in the period"]
-            if failed.get(control.id):
-                notes.append(f"failed verification (see {FINDINGS_FILE}): {'; '.join(failed[control.id])}")
-            table.writerow(
-                (
-                    criterion.id,
-                    criterion.title,
-                    control.id,
-                    control.title,
-                    control.owner,
-                    control.frequency,
-                    "; ".join(found),
-                    "; ".join(notes),
-                )
+    cuecs = sorted(end_program.user_entity_controls.values(), key=lambda c: c.id)
+    parts[f"{USER_ENTITY_FILE}.json"] = _json(
+        {"version": REGISTERS_VERSION, "user_entity_controls": [c.model_dump(mode="json") for c in cuecs]}
+    )
+    table = Table(USER_ENTITY_FILE, USER_ENTITY_COLUMNS)
+    for cuec in cuecs:
+        table.add((cuec.id, cuec.description, cuec.criteria))
+    parts[f"{USER_ENTITY_FILE}.csv"] = csv_bytes(table)
+    deviations = _deviations_of_view(head_program, readiness)
+    today = readiness.view.today
+    parts[f"{DEVIATIONS_FILE}.json"] = _json(
+        {
+            "version": REGISTERS_VERSION,
+            "deviations": [{**d.model_dump(mode="json"), "approved": d.approved(today)} for d in deviations],
+        }
+    )
+    table = Table(DEVIATIONS_FILE, DEVIATION_COLUMNS)
+    for deviation in deviations:
+        table.add(
+            (
+                deviation.id,
+                deviation.control,
+                deviation.requirement,
+                deviation.window,
+                deviation.sample,
+                deviation.description,
+                deviation.cause,
+                deviation.effect,
+                deviation.remediation,
+                deviation.management_response,
+                deviation.approved_by,
+                deviation.approved_on.isoformat() if deviation.approved_on else None,
+                "yes" if deviation.approved(today) else "no",
             )
-    return buffer.getvalue().encode("utf-8")
+        )
+    parts[f"{DEVIATIONS_FILE}.csv"] = csv_bytes(table)
+    return parts
+
+
+def _deviations_of_view(program: Program, readiness: Readiness) -> list[Deviation]:
+    """The deviations log's entries about this view: those naming a window of their control in it,
+    and those about a sample item (which name no window to date them by)."""
+    labels = {
+        (status.control.id, window.window.label)
+        for status in readiness.controls
+        for requirement in status.requirements
+        for window in requirement.windows
+    }
+    found = [d for d in program.deviations.values() if d.window is None or (d.control, d.window) in labels]
+    return sorted(found, key=lambda d: d.id)
+
+
+def _json(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 @dataclass
@@ -387,6 +466,7 @@ def _build(
 ) -> BundleResult:
     from soc2kit.digests import lfs_pointer_oid
     from soc2kit.history import load_history
+    from soc2kit.readiness import assess
     from soc2kit.revision import ProgramAt, load_program_at, resolve_revision
 
     head = load_program_at(base, info.head or "HEAD", info=info, blobs=blobs, check=False)
@@ -399,6 +479,11 @@ def _build(
     else:
         at_end = load_program_at(base, end, info=info, blobs=blobs, check=False, resolved=resolved)
     history = load_history(base, rev=head.commit, info=info)
+    # The windows and the deviations' approvals are judged on the day of the newest commit the bundle is
+    # built from (HEAD, or a program commit dated later: commit dates need not grow along history), not
+    # on the clock's: the same repository gives the same bytes on any day.
+    newest = max((commit.committer_date for commit in history.commits), default=head.date)
+    head_program.today = max(newest, head.date).astimezone(tz).date()
     ctx_head, prefix = head.commit, info.prefix
 
     records = sorted((r for r in head_program.evidence.values() if _in_period(r, start, end)), key=lambda r: r.id)
@@ -417,14 +502,10 @@ def _build(
     entries["trail.jsonl"] = trail.getvalue()
 
     files = _Files(head_program.root)
-    failed_ids = {f.record for f in failed}
-    good: dict[str, list[str]] = {}
-    bad: dict[str, list[str]] = {}
     missing: list[str] = []
     outside: list[str] = []
     lfs: list[str] = []
     for record in records:
-        (bad if record.id in failed_ids else good).setdefault(record.control, []).append(record.id)
         record_path, data = files.read("", head_program.source("evidence", record.id).path)
         if record_path is not None and data is not None:
             entries[record_path] = data
@@ -439,10 +520,12 @@ def _build(
                 entries[path] = data
                 if lfs_pointer_oid(data) is not None:
                     lfs.append(path)
-    entries["control-matrix.csv"] = _control_matrix(at_end.program, good, bad)
+    view = _view(head_program, start, end)
+    readiness = assess(head_program, view, history=history)
+    entries.update(_report_parts(at_end.program, head_program, readiness, history))
     end_files = _Files(at_end.program.root)
     for path in sorted(at_end.program.documents):
-        if path == CONFIG_FILE or path.split("/", 1)[0] in MARKDOWN_FOLDERS:
+        if path == CONFIG_FILE or path.split("/", 1)[0] in (*MARKDOWN_FOLDERS, _REGISTERS):
             name, data = end_files.read("", path)
             if name is not None and data is not None:
                 entries[f"period-end/{name}"] = data
@@ -476,6 +559,7 @@ def _build(
         "evidence_paths_outside_repository": sorted(set(outside)),
         "lfs_pointer_files": sorted(set(lfs)),
         "policy_versions": policy_index,
+        "assessed": view.to_dict(),
     }
     entries["bundle.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     entries["README.md"] = _readme(meta).encode("utf-8")
@@ -549,26 +633,24 @@ def _changes_json(report: ChangesReport) -> bytes:
 
 
 def _changes_csv(report: ChangesReport) -> bytes:
-    buffer = io.StringIO()
-    table = csv.writer(buffer, lineterminator="\n")
-    table.writerow(CHANGES_COLUMNS)
+    table = Table("CHANGES", CHANGES_COLUMNS)
     for record in report.changes:
-        table.writerow(
-            [
+        table.add(
+            (
                 record.sha,
                 record.day.isoformat(),
                 record.kind,
-                record.pr if record.pr is not None else "",
-                "; ".join(record.authors),
-                record.merger or "",
-                "; ".join(f"{approval.reviewer} ({approval.source})" for approval in record.approvals),
-                "; ".join(f"{found.code} {found.severity.value}: {found.message}" for found in record.findings),
-                "; ".join(f"{found.code} excepted: {found.hint}" for found in record.excepted),
+                record.pr,
+                record.authors,
+                record.merger,
+                [f"{approval.reviewer} ({approval.source})" for approval in record.approvals],
+                [f"{found.code} {found.severity.value}: {found.message}" for found in record.findings],
+                [f"{found.code} excepted: {found.hint}" for found in record.excepted],
                 record.exempt,
                 record.subject,
-            ]
+            )
         )
-    return buffer.getvalue().encode("utf-8")
+    return csv_bytes(table)
 
 
 def _changes_summary(report: ChangesReport) -> dict[str, Any]:
@@ -612,7 +694,8 @@ def _readme(meta: dict[str, Any]) -> str:
         f"Built by soc2kit {meta['soc2kit']} from commit {meta['head']}.\n\n"
         f"{warning}"
         "- `MANIFEST.sha256`: the sha256 of every other entry; check with `sha256sum -c MANIFEST.sha256`.\n"
-        "- `bundle.json`: what this bundle was built from (commits, period, counts, policy versions).\n"
+        "- `bundle.json`: what this bundle was built from (commits, period, counts, policy versions, and\n"
+        "  `assessed`: the view the windows were judged in, on the day of the newest commit it was built from).\n"
         f"- `{FINDINGS_FILE}`: every evidence record of the period that fails verification, and why.\n"
         "- `trail.jsonl`: every commit from the period start to the commit the bundle was built from that\n"
         "  touched the program, with its authors (for a merge, the authors of the commits it merged), its\n"
@@ -625,13 +708,28 @@ def _readme(meta: dict[str, Any]) -> str:
         "  start: authors, merger, approvals and their source, findings, and findings the exceptions\n"
         f"  register accepted, shown with severity `excepted` ({changes['excepted_findings']} here; "
         f"{changes['with_findings']} change{'s' if changes['with_findings'] != 1 else ''} with open findings).\n"
-        "- `control-matrix.csv`: each criterion in scope, its controls, their owners and frequencies, and\n"
-        "  the evidence records for the period that pass verification.\n"
+        f"- `{ASSERTION_FILE}`: management's assertion (the report's Section II), filled from the program;\n"
+        "  management signs it, soc2kit does not.\n"
+        "- `SYSTEM-DESCRIPTION.md` and `system-description/`: the description of the system (Section III),\n"
+        "  one file per part, as at the period end; a part still missing or a placeholder says so.\n"
+        f"- `{SUBSERVICE_FILE}`: the subservice organizations (carve-out or inclusive), their services, the\n"
+        "  criteria they bear on, their own SOC reports and the complementary controls expected of them.\n"
+        f"- `{USER_ENTITY_FILE}.json` and `.csv`: the complementary user entity controls and their criteria.\n"
+        "- `control-matrix.csv`: each criterion in scope and each control addressing it (as at the period\n"
+        "  end): description, test procedure, kind, automation, owner, frequency, policies, complementary\n"
+        "  subservice organization controls, the evidence records that count and those that do not.\n"
+        "- `control-windows.csv`: per control, evidence requirement and run of windows of the period: the\n"
+        "  state, the records that satisfy it with their collectors and the commits that added them, or the\n"
+        '  deviation ("exception noted"). `control-matrix.xlsx` holds both tables as sheets, cell for cell.\n'
+        f"- `{DEVIATIONS_FILE}.json` and `.csv`: the deviations log (Section IV's exceptions): for each, the\n"
+        "  control, window or sample item, what happened, its cause and effect, the remediation,\n"
+        "  management's response and its approval.\n"
         "- `evidence/`: the evidence records of the period and the files they list, as committed at HEAD.\n"
         "  Files stored with Git LFS are included as their pointer files (listed in `bundle.json`); the\n"
         "  pointer's sha256 oid is the digest the record names.\n"
         f"- `{_POLICY_VERSIONS}/`: every version of every policy in force during the period, named by the\n"
         "  day and commit it took effect; `bundle.json` gives each one's dates under `policy_versions`.\n"
-        f"- `period-end/`: the policies and controls as they stood at the period end (commit\n"
+        f"- `period-end/`: soc2kit.yml, the policies, controls, system description and registers as they stood\n"
+        "  at the period end (commit\n"
         f"  {meta['period_end_commit']}, {meta['period_end_commit_date']}).\n"
     )

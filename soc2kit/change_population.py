@@ -19,11 +19,9 @@ rerun finding an identical record writes nothing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from soc2kit.errors import UsageError
+from soc2kit.evidence.keep import json_bytes, sha256
 from soc2kit.models import REPOSITORY
 
 if TYPE_CHECKING:
@@ -147,7 +146,7 @@ def collect_population(
             github.close()
     from soc2kit.models import EvidenceSource
 
-    files = {POPULATION_FILE: _json_bytes(collection.payload), PROTECTION_FILE: _json_bytes(collection.protection)}
+    files = {POPULATION_FILE: json_bytes(collection.payload), PROTECTION_FILE: json_bytes(collection.protection)}
     system = f"GitHub REST API {_public_url(github.api_url)}"
     tool = f"{COLLECTOR} {_version()}"
     assert request.requirement is not None
@@ -204,24 +203,19 @@ def _keep(
     files: Mapping[str, bytes],
 ) -> WrittenRecord:
     """The record of `requirement` holding `files`: an identical one already there, else a new one."""
-    digests = {name: _sha256(data) for name, data in files.items()}
-    existing = _identical_record(program, control, requirement, source, digests)
-    if existing is not None:
-        record_id, record_path, written = existing.id, program.source("evidence", existing.id).path, False
-    else:
-        record_id, record_path = _record(
-            program,
-            control=control,
-            request=request,
-            requirement=requirement,
-            collected=collected,
-            source=source,
-            files=files,
-        )
-        written = True
-    folder = record_path.rpartition("/")[0]
-    paths = tuple((f"{folder}/{name}" if folder else name, digest) for name, digest in digests.items())
-    return WrittenRecord(requirement, record_id, record_path, paths, written)
+    from soc2kit.evidence.keep import keep_record
+
+    kept = keep_record(
+        program,
+        control,
+        requirement=requirement,
+        files=files,
+        source=source,
+        collector=f"{COLLECTOR} {_version()}",
+        collected=collected,
+        covers=(request.start, request.end),
+    )
+    return WrittenRecord(requirement, kept.record_id, kept.record_path, kept.files, kept.written)
 
 
 def _connect(root: Path, request: PopulationRequest) -> GitHub:
@@ -520,62 +514,6 @@ def _shown(value: object) -> str:
     return "".join(c if c.isprintable() else "\ufffd" for c in str(value))
 
 
-def _json_bytes(value: object) -> bytes:
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _identical_record(
-    program: Program, control: Control, requirement: str, source: Any, digests: Mapping[str, str]
-) -> EvidenceRecord | None:
-    """A record of `control`'s `requirement` from the same query holding exactly these files, if there is one."""
-    wanted = sorted(digests.items())
-    for record in program.evidence_of(control):
-        if (
-            record.requirement == requirement
-            and record.source == source
-            and sorted((f.path, f.sha256) for f in record.files) == wanted
-        ):
-            return record
-    return None
-
-
-def _record(
-    program: Program,
-    *,
-    control: Control,
-    request: PopulationRequest,
-    requirement: str,
-    collected: date,
-    source: Any,
-    files: Mapping[str, bytes],
-) -> tuple[str, str]:
-    from soc2kit.evidence.add import AddRequest, add_evidence
-
-    with tempfile.TemporaryDirectory(prefix="soc2kit-population-") as staging:
-        folder = Path(staging)
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
-        added = add_evidence(
-            program.root,
-            AddRequest(
-                control=control.id,
-                files=tuple(folder / name for name in files),
-                requirement=requirement,
-                collected=collected,
-                covers=(request.start, request.end),
-                collector=f"{COLLECTOR} {_version()}",
-                cwd=folder,
-                source=source,
-            ),
-            today=program.today,
-        )
-    return added.record_id, added.record_path
-
-
 def _diagnostics(collection: _Collection, population: bytes, path: str, protection: str) -> list[Diagnostic]:
     from soc2kit.diagnostics import diagnostic
 
@@ -606,7 +544,7 @@ def recorded_population(program: Program, control: Control, start: date, end: da
             folder = program.source("evidence", record.id).path.rpartition("/")[0]
             real = os.path.realpath(os.path.join(root, folder, entry.path))
             data = _read(real) if within(real, root) else None
-            if data is None or _sha256(data) != entry.sha256:
+            if data is None or sha256(data) != entry.sha256:
                 notes.append(f"{record.id}: {entry.path} is missing or no longer matches its sha256, so it was left out")
                 continue
             for item in _items(data, program, start, end):

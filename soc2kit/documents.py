@@ -355,6 +355,9 @@ class Document:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     mentions: tuple[tuple[str, int], ...] = ()
     """IDs of controls and policies the body names, with their lines (collected while reading)."""
+    filled_sections: tuple[str, ...] = ()
+    """Lower-cased titles of the body's level-2 sections that hold text (collected while reading, so
+    readiness's design check needs no second parse of a cached document)."""
     _data: LineDict | None = None
     _body: str = ""
     _loaded: bool = True
@@ -382,6 +385,7 @@ class Document:
             self.body_line,
             self.diagnostics,
             self.mentions,
+            self.filled_sections,
             _loaded=False,
         )
 
@@ -395,12 +399,13 @@ class Document:
             self.body_line,
             [[d.code, d.path, d.line, d.message, d.hint, d.severity.value] for d in self.diagnostics],
             [list(mention) for mention in self.mentions],
+            list(self.filled_sections),
         ]
 
     @classmethod
     def from_plain(cls, plain: list[Any], root: str) -> Document:
         """A light document (see `light`) under `root` from `to_plain`'s data; ValueError if it is malformed."""
-        path, kind, markdown, entity_id, body_line, diagnostics, mentions = plain
+        path, kind, markdown, entity_id, body_line, diagnostics, mentions, filled = plain
         if not (
             isinstance(path, str)
             and isinstance(kind, str)
@@ -415,6 +420,8 @@ class Document:
                 raise ValueError("not a diagnostic")
             found.append(Diagnostic(code, at, line, message, str(hint), Severity(severity)))
         named = tuple((str(name), int(line)) for name, line in mentions)
+        if not all(isinstance(title, str) for title in filled):
+            raise ValueError("not a section title")
         return cls(
             path=path,
             kind=kind,
@@ -424,6 +431,7 @@ class Document:
             body_line=body_line,
             diagnostics=found,
             mentions=named,
+            filled_sections=tuple(filled),
             _loaded=False,
         )
 
@@ -550,6 +558,7 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     doc.mentions = tuple(
         (match.group(0), doc.body_line + doc._body.count("\n", 0, match.start())) for match in _MENTION.finditer(doc._body)
     )
+    doc.filled_sections = tuple(title for title, section in doc.sections().items() if section.text)
     _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
 
 

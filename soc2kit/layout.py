@@ -41,14 +41,26 @@ FOLDERS = (
     ProgramFolder("policies", "policy", (".md",), markdown=True),
     ProgramFolder("controls", "control", (".md",), markdown=True),
     ProgramFolder("evidence", "evidence", (".yaml", ".yml"), markdown=False),
+    ProgramFolder("system", "system-part", (".md",), markdown=True),
 )
 EVIDENCE_DIR = "evidence"
 RECORD_NAME = "record.yaml"
 """`evidence add` and `new evidence` write a record as `evidence/<CONTROL>/<record folder>/record.yaml`."""
 SKIPPED_NAMES = frozenset({"README.md", "index.md"})
 """Names that are never program documents (folder guides), nor are names starting with `.` or `_`."""
-PROGRAM_PATHS = (CONFIG_FILE, *(folder.name for folder in FOLDERS))
-"""Everything at the top of a program that is the program: its config and its folders."""
+REGISTERS_FOLDER = "registers"
+SUBSERVICE_REGISTER = "registers/subservice-organizations.yml"
+USER_ENTITY_CONTROLS_REGISTER = "registers/user-entity-controls.yml"
+DEVIATIONS_REGISTER = "registers/deviations.yml"
+REGISTERS = {
+    SUBSERVICE_REGISTER: ProgramFolder("registers", "subservice-register", (".yml",), markdown=False),
+    USER_ENTITY_CONTROLS_REGISTER: ProgramFolder("registers", "cuec-register", (".yml",), markdown=False),
+    DEVIATIONS_REGISTER: ProgramFolder("registers", "deviation-register", (".yml",), markdown=False),
+}
+"""The registers read as program documents (one file each, plain YAML), by path. The change exceptions
+register is not one of them: the change gate reads it from Git (soc2kit.change_exceptions)."""
+PROGRAM_PATHS = (CONFIG_FILE, *(folder.name for folder in FOLDERS), *REGISTERS)
+"""Everything that is the program: its config, its folders and its register files."""
 MARKDOWN_FOLDERS = tuple(folder.name for folder in FOLDERS if folder.markdown)
 CHANGE_EXCEPTIONS = "registers/change-exceptions.yml"
 """The change exceptions register in the program folder: past change findings accepted as decisions."""
@@ -77,6 +89,9 @@ def program_documents(root: Path) -> Iterator[tuple[str, ProgramFolder]]:
             name = relpath.rsplit("/", 1)[-1]
             if name.endswith(folder.suffixes) and name not in SKIPPED_NAMES:
                 yield relpath, folder
+    for relpath, register in REGISTERS.items():
+        if os.path.lexists(root / relpath):  # a broken link or a folder in its place is reported when read
+            yield relpath, register
 
 
 def is_skipped_name(name: str) -> bool:
@@ -86,6 +101,8 @@ def is_skipped_name(name: str) -> bool:
 def folder_of(path: str) -> ProgramFolder | None:
     """The folder whose document `path` (POSIX, relative to the program root) is, judged by the path
     alone: None for a path outside the folders, a skipped name, or a name with another suffix."""
+    if path in REGISTERS:
+        return REGISTERS[path]
     top, _, rest = path.partition("/")
     name = path.rpartition("/")[2]
     if not rest or is_skipped_name(name):

@@ -23,6 +23,8 @@ SHA256 = r"^[0-9a-f]{64}$"
 INTERVAL = r"^[1-9][0-9]{0,3} (day|days|month|months|year|years)$"
 VERSION = r"^[0-9]+(\.[0-9]+){0,2}$"
 REPOSITORY = r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$"
+COLLECTOR_DATASET = r"^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$"
+"""`<collector>/<dataset>`: an entry point name of the `soc2kit.collectors` group and one of its datasets."""
 UTC_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"
 
 
@@ -166,6 +168,11 @@ class EvidenceRequirement(Model):
     id: RequirementId
     description: Text
     frequency: Frequency | None = Field(default=None, description="Defaults to the control's frequency.")
+    collector: Annotated[str, StringConstraints(pattern=COLLECTOR_DATASET)] | None = Field(
+        default=None,
+        description="The collector and dataset that feed this requirement, as `<collector>/<dataset>` "
+        "(`aws/iam-credential-report`): `soc2kit collect` records it and `soc2kit check` runs the collector's checks over it.",
+    )
 
 
 class Control(Model):
@@ -220,6 +227,11 @@ class EvidenceRecord(Model):
     files: list[EvidenceFile] = Field(default_factory=list)
     note: str | None = None
     source: EvidenceSource | None = Field(default=None, description="Set by collectors that query a system.")
+    purpose: Literal["operating", "design"] = Field(
+        default="operating",
+        description="design: shows how the control is designed (walkthrough notes, a configuration screenshot); "
+        "it counts for the design checks of Type I and Type II and satisfies no evidence window.",
+    )
 
 
 class SystemInfo(Model):
@@ -352,6 +364,121 @@ class ChangeExceptions(Model):
     exceptions: list[ChangeException] = Field(default_factory=list)
 
 
+ORGANIZATION_ID = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+COMPLEMENTARY_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$"
+DEVIATION_ID = r"^DEV-[0-9]{3,}$"
+ID_EXAMPLES.update({COMPLEMENTARY_ID: "CUEC-01 or CSOC-AWS-01", DEVIATION_ID: "DEV-001"})
+
+
+class BridgeLetter(Model):
+    """The subservice organization's letter saying nothing material changed after its report's period."""
+
+    through: IsoDate = Field(description="The last day the letter speaks for.")
+    dated: IsoDate | None = Field(default=None, description="The day the letter was signed.")
+
+
+class SubserviceReport(Model):
+    """The subservice organization's own SOC report that we rely on."""
+
+    type: Literal["type1", "type2"]
+    period: Period | None = Field(default=None, description="Type 2: the period the report covers.")
+    as_of: IsoDate | None = Field(default=None, description="Type 1: the date the report speaks for.")
+    opinion_date: IsoDate = Field(description="The date of the service auditor's opinion.")
+    bridge_letter: BridgeLetter | None = None
+
+    @model_validator(mode="after")
+    def _dates_for_type(self) -> SubserviceReport:
+        if self.type == "type1" and self.as_of is None:
+            raise ValueError("a type1 report needs `as_of: YYYY-MM-DD`")
+        if self.type == "type2" and self.period is None:
+            raise ValueError("a type2 report needs `period: {start: YYYY-MM-DD, end: YYYY-MM-DD}`")
+        return self
+
+    @property
+    def covered_until(self) -> date:
+        """The last day the report speaks for: its period's end (type 2) or its as-of date (type 1)."""
+        if self.type == "type2" and self.period is not None:
+            return self.period.end
+        assert self.as_of is not None
+        return self.as_of
+
+
+class ComplementaryControl(Model):
+    """A control someone else must operate for our controls to meet their criteria: a complementary
+    subservice organization control (CSOC, listed under its organization) or a complementary user
+    entity control (CUEC, what our customers must do)."""
+
+    id: Annotated[str, StringConstraints(pattern=COMPLEMENTARY_ID), BeforeValidator(_visible_id)] = Field(
+        description="CSOC-<ORG>-NN for a subservice organization's control, CUEC-NN for a user entity's."
+    )
+    description: Text
+    criteria: list[CriterionId] = Field(default_factory=list, description="The criteria it supports, such as CC6.4.")
+
+
+class SubserviceOrganization(Model):
+    """A vendor whose services are part of the system (hosting, payments, email), and how the report treats it."""
+
+    id: Annotated[str, StringConstraints(pattern=ORGANIZATION_ID), BeforeValidator(_visible_id)] = Field(
+        description="A short lowercase name, such as aws."
+    )
+    name: Text
+    services: Text = Field(description="What it does for the system.")
+    method: Literal["carve-out", "inclusive"] = Field(
+        description="carve-out: its controls stay outside our report and its own SOC report covers them; "
+        "inclusive: our report describes and tests its controls too."
+    )
+    criteria: list[CriterionId] = Field(description="The criteria its services bear on.")
+    monitored_by: list[ControlId] = Field(default_factory=list, description="Our controls that monitor it (vendor review).")
+    report: SubserviceReport | None = None
+    csocs: list[ComplementaryControl] = Field(default_factory=list, description="The controls we expect it to operate.")
+
+
+class Deviation(Model):
+    """One exception found in a control's operation, with its cause, effect and management's response."""
+
+    id: Annotated[str, StringConstraints(pattern=DEVIATION_ID), BeforeValidator(_visible_id)]
+    control: ControlId
+    requirement: RequirementId | None = Field(default=None, description="None: every requirement of the control.")
+    window: Text | None = Field(default=None, description="A window label as `soc2kit status` shows it: 2026-Q1, 2026-03.")
+    sample: Text | None = Field(default=None, description="The sample item (ticket, pull request, person) it is about.")
+    description: Text = Field(description="What happened.")
+    cause: Text
+    effect: Text
+    remediation: Text
+    management_response: Text
+    approved_by: Text | None = None
+    approved_on: IsoDate | None = None
+
+    def approved(self, today: date) -> bool:
+        """Signed off by someone on or before `today` (an approval dated later has not happened yet)."""
+        return self.approved_by is not None and self.approved_on is not None and self.approved_on <= today
+
+
+def _none_is_empty(value: object) -> object:
+    # `deviations:` with its last entry deleted reads as null: an empty register, not a wrong type.
+    return [] if value is None else value
+
+
+class SubserviceRegister(Model):
+    """`registers/subservice-organizations.yml`."""
+
+    subservice_organizations: Annotated[list[SubserviceOrganization], BeforeValidator(_none_is_empty)] = Field(
+        default_factory=list
+    )
+
+
+class UserEntityControlRegister(Model):
+    """`registers/user-entity-controls.yml`: complementary user entity controls (CUECs)."""
+
+    user_entity_controls: Annotated[list[ComplementaryControl], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
+
+
+class DeviationRegister(Model):
+    """`registers/deviations.yml`: the deviations log (the exceptions of the report's Section IV)."""
+
+    deviations: Annotated[list[Deviation], BeforeValidator(_none_is_empty)] = Field(default_factory=list)
+
+
 class ProgramConfig(Model):
     """`soc2kit.yml`: who, what system, which audit, what is in scope."""
 
@@ -415,11 +542,41 @@ class Catalog(Model):
         return cached
 
 
+SystemPartName = Literal[
+    "services",
+    "commitments",
+    "infrastructure",
+    "software",
+    "people",
+    "procedures",
+    "data",
+    "boundaries",
+    "control-environment",
+    "incidents",
+    "changes",
+]
+SYSTEM_PART_NAMES: tuple[str, ...] = SystemPartName.__args__  # type: ignore[attr-defined]
+"""The parts of the system description (the report's Section III), in the order the report gives them."""
+
+
+class SystemPart(Model):
+    """One part of the system description: `system/<name>.md` front-matter; the body is the part's text."""
+
+    part: SystemPartName = Field(description="Which part of the description this document is.")
+    title: Text
+    owner: Text = Field(description="The role accountable for keeping this part true.")
+    last_reviewed: IsoDate | None = Field(default=None, description="When the owner last checked it against the system.")
+
+
 DOCUMENT_MODELS: dict[str, type[Model]] = {
     "config": ProgramConfig,
     "policy": Policy,
     "control": Control,
     "evidence": EvidenceRecord,
+    "subservice-register": SubserviceRegister,
+    "cuec-register": UserEntityControlRegister,
+    "deviation-register": DeviationRegister,
+    "system-part": SystemPart,
 }
 
 

@@ -26,12 +26,19 @@ from soc2kit.layout import CONFIG_FILE, program_documents
 from soc2kit.models import (
     Audit,
     Catalog,
+    ComplementaryControl,
     Control,
     Criterion,
+    Deviation,
+    DeviationRegister,
     EvidenceRecord,
     Policy,
     ProgramConfig,
+    SubserviceOrganization,
+    SubserviceRegister,
     SystemInfo,
+    SystemPart,
+    UserEntityControlRegister,
 )
 from soc2kit.reading import DocumentCheck, Source, cycle_collection_paused, read_sources
 from soc2kit.registry import Severity, find_rule
@@ -81,6 +88,17 @@ class Program:
     policies: dict[str, Policy] = field(default_factory=dict)
     controls: dict[str, Control] = field(default_factory=dict)
     evidence: dict[str, EvidenceRecord] = field(default_factory=dict)
+    system_parts: dict[str, SystemPart] = field(default_factory=dict)
+    """The system description's parts by part name (`source("system-part", name)` is the document)."""
+    subservice_organizations: dict[str, SubserviceOrganization] = field(default_factory=dict)
+    """registers/subservice-organizations.yml by organization id (a duplicate keeps the first)."""
+    user_entity_controls: dict[str, ComplementaryControl] = field(default_factory=dict)
+    """registers/user-entity-controls.yml: the complementary user entity controls (CUECs) by id."""
+    deviations: dict[str, Deviation] = field(default_factory=dict)
+    """registers/deviations.yml: the deviations log by deviation id."""
+    registers: dict[str, tuple[Document, Any]] = field(default_factory=dict)
+    """Each register read and valid, by document kind: its document and its whole model, entries in
+    file order (duplicates too), for the rules that point at an entry's line."""
     documents: dict[str, Document] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     config_ok: bool = True
@@ -132,6 +150,22 @@ class Program:
 
     def evidence_of(self, control: Control) -> list[EvidenceRecord]:
         return self.evidence_by_control.get(control.id, [])
+
+    # -- registers ---------------------------------------------------------------
+    def deviations_of(self, control_id: str) -> list[Deviation]:
+        """The deviations logged against a control, approved or not, in the log's order."""
+        return [d for d in self.deviations.values() if d.control == control_id]
+
+    def csocs_of(self, criterion_id: str) -> list[tuple[SubserviceOrganization, ComplementaryControl]]:
+        """The complementary subservice organization controls mapped to a criterion, with their organization."""
+        organizations = self.subservice_organizations.values()
+        return [(org, csoc) for org in organizations for csoc in org.csocs if criterion_id in csoc.criteria]
+
+    def carved_out(self, criterion_id: str) -> list[SubserviceOrganization]:
+        """The carve-out subservice organizations whose services bear on a criterion."""
+        return [
+            org for org in self.subservice_organizations.values() if org.method == "carve-out" and criterion_id in org.criteria
+        ]
 
     def find_control(self, typed: str) -> Control:
         """The control the user typed, matched exactly or ignoring case; UsageError (with the closest
@@ -284,11 +318,37 @@ def _discover(root: Path) -> Iterator[Source]:
 
 def _register(program: Program, doc: Document, model: Any) -> None:
     tables: dict[str, dict[str, Any]] = {"policy": program.policies, "control": program.controls, "evidence": program.evidence}
+    if isinstance(model, SystemPart):
+        # Keyed by the part it describes; a second document for one part is reported by SK703.
+        if model.part not in program.system_parts:
+            program.system_parts[model.part] = model
+            program._sources[("system-part", model.part)] = doc
+        return
+    if isinstance(model, (SubserviceRegister, UserEntityControlRegister, DeviationRegister)):
+        _register_entries(program, doc, model)
+        return
     table = tables[doc.kind]
     # A duplicate keeps the first one read; rule SK101 reports the second.
     if model.id not in table:
         table[model.id] = model
         program._sources[(doc.kind, model.id)] = doc
+
+
+def _register_entries(
+    program: Program, doc: Document, model: SubserviceRegister | UserEntityControlRegister | DeviationRegister
+) -> None:
+    program.registers[doc.kind] = (doc, model)
+    if isinstance(model, SubserviceRegister):
+        _first_of_each(model.subservice_organizations, program.subservice_organizations)
+    elif isinstance(model, UserEntityControlRegister):
+        _first_of_each(model.user_entity_controls, program.user_entity_controls)
+    else:
+        _first_of_each(model.deviations, program.deviations)
+
+
+def _first_of_each(entries: list[Any], table: dict[str, Any]) -> None:
+    for entry in entries:
+        table.setdefault(entry.id, entry)  # a duplicate keeps the first; the registers rules report the second
 
 
 def _index(program: Program) -> None:

@@ -15,12 +15,14 @@ Public API
         readiness assesses and the only ones `check` asks evidence of (SK403, SK5xx).
     Readiness
         .view, .score (Score), .criteria, .exclusions, .controls, .categories, .series, .gaps,
-        .missing_windows() (runs, MissingWindows), .stale() (StaleEvidence), .summary(), .notes
+        .missing_windows() (runs, MissingWindows), .stale() (StaleEvidence), .exceptions
+        (ExceptionNoted: approved deviations), .summary(), .notes
         (warnings about the view itself), .to_dict() (the versioned JSON shape documented in
         docs/readiness.md, JSON_SHAPE_VERSION).
     runs(windows, only=None) -> list[Run]
         Consecutive windows with the same state and records, as the JSON and the reports show them.
-    View, Score, Tally, CriterionStatus, ControlStatus, RequirementStatus, WindowStatus, Run, Gap
+    View, Score, Tally, CriterionStatus, ControlStatus, RequirementStatus, WindowStatus, Run, Gap,
+    ExceptionNoted
 
 The definitions (docs/readiness.md says the same in prose):
 
@@ -32,16 +34,20 @@ The definitions (docs/readiness.md says the same in prose):
   today). A record that fails verification is listed with its reasons (`not_counted`), and so are
   the windows it would have satisfied. Its span is its `covers` range, else its collected day,
   cut at `view.now`. It satisfies the windows `periods.satisfies` says.
-- A window is satisfied (a record satisfies it), missing (its due date, the window's end plus the
+- A window is satisfied (a record satisfies it), exception (an approved deviation names it, shown as
+  "exception noted", whatever records it has), missing (its due date, the window's end plus the
   grace period, has passed), due (it has ended, the grace period runs), open (it holds today) or
-  upcoming.
-- Type II: every window of the period is expected. Type I: per requirement the latest window whose
-  due date is before the as-of date (or any later one up to that date) must be satisfied; an
-  on-event requirement needs any record on or before that date.
+  upcoming. A deviation names a window by control, requirement (none: each of the control's) and
+  window label; one that is not approved changes nothing (SK7xx reports it).
+- Type I tests design only, as of a date: no window is demanded and nothing goes stale. Type II
+  tests design and operation over the period: every window of the period is expected.
 - A control is designed when the policies it implements are approved and in effect, it has an
-  owner, it defines an evidence requirement and has at least one record; operating (Type II) when
-  no window is missing, None while none is due yet; current (Type I) likewise for its one window
-  per requirement. Ready = designed and not failing (operating / current is not False).
+  owner, its document describes its procedure (a non-empty Description section), it defines an
+  evidence requirement and has a design record (a record whose `purpose` is design, or any record
+  that counts). Design records satisfy no window; as they are judged by their collected day, those
+  of an earlier Type I carry forward into a Type II. Operating (Type II) when no window is missing,
+  None while none is due yet and always in Type I; exception windows are neither satisfied nor
+  missing. Ready = designed and not failing (operating is not False).
 - A criterion is ready when at least one in-scope control mapped to it is ready.
 - Score = 100 x ready criteria / criteria in scope (exclusions are out of scope), one decimal.
 """
@@ -51,14 +57,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
 from soc2kit import periods
 from soc2kit.errors import UsageError
 from soc2kit.evidence import evidence_flaws
-from soc2kit.layout import CONFIG_FILE
-from soc2kit.models import Control, EvidenceRecord, add_interval
+from soc2kit.layout import CONFIG_FILE, DEVIATIONS_REGISTER
+from soc2kit.models import Control, Deviation, EvidenceRecord, add_interval
 from soc2kit.program import MemoKey
 
 if TYPE_CHECKING:
@@ -66,11 +72,11 @@ if TYPE_CHECKING:
     from soc2kit.history import History
     from soc2kit.program import Program
 
-JSON_SHAPE_VERSION = 1
+JSON_SHAPE_VERSION = 2
 SCORE_FORMULA = "100 * ready criteria / criteria in scope"
-WindowState = Literal["satisfied", "missing", "due", "open", "upcoming"]
+WindowState = Literal["satisfied", "exception", "missing", "due", "open", "upcoming"]
+WINDOW_STATES: tuple[WindowState, ...] = ("satisfied", "exception", "missing", "due", "open", "upcoming")
 _PLACEHOLDER_OWNERS = {"tbd", "todo", "unassigned", "none", "n/a", "-", "?"}
-_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,11 @@ class View:
         """The day freshness is judged on: today, or the reference date once it has passed."""
         return min(self.reference, self.today)
 
+    @property
+    def tests_operation(self) -> bool:
+        """Type II tests operation over the period; Type I tests design only and demands no window."""
+        return self.type == "type2"
+
     def describe(self) -> str:
         if self.type == "type1":
             return f"Type I as of {self.as_of}"
@@ -124,6 +135,7 @@ class View:
             "timezone": self.timezone,
             "grace": self.grace,
             "ended": self.ended,
+            "assesses": ["design", "operation"] if self.tests_operation else ["design"],
             "description": self.describe(),
         }
 
@@ -155,6 +167,8 @@ class WindowStatus:
     """IDs of the records that satisfy the window."""
     rejected: tuple[str, ...] = ()
     """IDs of records that would satisfy the window but fail verification (`Readiness.not_counted` says why)."""
+    deviations: tuple[str, ...] = ()
+    """IDs of the approved deviations that name the window (its state is then "exception")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +206,7 @@ class Run:
             "state": self.state,
             "records": list(self.first.records),
             "not_counted": list(self.first.rejected),
+            "deviations": list(self.first.deviations),
         }
 
 
@@ -205,7 +220,10 @@ def runs(windows: Iterable[WindowStatus], *, only: WindowState | None = None) ->
     current: list[WindowStatus] = []
     for window in windows:
         if current and (
-            window.state != current[0].state or window.records != current[0].records or window.rejected != current[0].rejected
+            window.state != current[0].state
+            or window.records != current[0].records
+            or window.rejected != current[0].rejected
+            or window.deviations != current[0].deviations
         ):
             found.append(Run(tuple(current)))
             current = []
@@ -226,11 +244,12 @@ class RequirementStatus:
     """Position in the control's `evidence` list (for the line of a finding); None when implicit."""
     windows: list[WindowStatus]
     records: int
-    """Records that count (pass verification, collected on or before `view.now`)."""
+    """Operating records that count (pass verification, collected on or before `view.now`); design records are not among them."""
     newest: date | None
     fresh_until: date | None
     """The last day the newest record is fresh; None for on-event or without records."""
     stale: bool
+    """Type II only: the newest record is no longer fresh (Type I demands no operation)."""
 
     def count(self, state: str) -> int:
         return sum(1 for w in self.windows if w.state == state)
@@ -247,7 +266,8 @@ class RequirementStatus:
         }
 
 
-DesignCheck = Literal["policy_approved", "owner_set", "requirement_defined", "has_evidence"]
+DesignCheck = Literal["policy_approved", "owner_set", "procedure_described", "requirement_defined", "has_evidence"]
+"""`has_evidence`: a design record, that is a record whose purpose is design, or any record that counts."""
 
 
 @dataclass(slots=True)
@@ -260,7 +280,11 @@ class ControlStatus:
     design_problems: list[str]
     requirements: list[RequirementStatus]
     operating: bool | None
-    """Type II: no window missing (None while none is due). Type I: its windows are current."""
+    """Type II: no window missing (None while none is due). Type I: always None (design only)."""
+    exceptions: list[str] = field(default_factory=list)
+    """IDs of the approved deviations logged against the control (naming a window or a sample)."""
+    design_records: list[str] = field(default_factory=list)
+    """IDs of the counted records whose purpose is design."""
 
     @property
     def designed(self) -> bool:
@@ -271,7 +295,7 @@ class ControlStatus:
         return self.designed and self.operating is not False
 
     def window_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(("expected", "satisfied", "missing", "due", "open", "upcoming"), 0)
+        counts = dict.fromkeys(("expected", *WINDOW_STATES), 0)
         for requirement in self.requirements:
             for window in requirement.windows:
                 counts["expected"] += 1
@@ -292,6 +316,8 @@ class ControlStatus:
             "design": dict(self.design),
             "operating": self.operating,
             "ready": self.ready,
+            "exceptions": self.exceptions,
+            "design_records": self.design_records,
             "windows": self.window_counts(),
             "requirements": [r.to_dict() for r in self.requirements],
         }
@@ -305,6 +331,10 @@ class CriterionStatus:
     category: str
     controls: list[str]
     ready_controls: list[str]
+    csocs: list[str] = field(default_factory=list)
+    """IDs of the complementary subservice organization controls mapped to it: listed, never counted as ours."""
+    carved_out: list[str] = field(default_factory=list)
+    """IDs of the carve-out subservice organizations whose services bear on it."""
 
     @property
     def state(self) -> Literal["ready", "not-ready", "uncovered"]:
@@ -321,6 +351,8 @@ class CriterionStatus:
             "state": self.state,
             "controls": self.controls,
             "ready_controls": self.ready_controls,
+            "csocs": self.csocs,
+            "carved_out": self.carved_out,
         }
 
 
@@ -436,6 +468,43 @@ class NotCounted:
 
 
 @dataclass(frozen=True, slots=True)
+class ExceptionNoted:
+    """An approved deviation of an in-scope control: what the report's exceptions list shows."""
+
+    deviation: str
+    control: str
+    requirement: str | None
+    """None: it names every requirement of the control."""
+    window: str | None
+    sample: str | None
+    description: str
+    management_response: str
+    approved_by: str
+    approved_on: date
+    path: str
+    """The deviations log, relative to the program root."""
+
+    @property
+    def subject(self) -> str:
+        """What it is about: "2026-Q1", "sample PR #42", or "2026-Q1, sample PR #42"."""
+        return ", ".join(part for part in (self.window, f"sample {self.sample}" if self.sample else None) if part)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "deviation": self.deviation,
+            "control": self.control,
+            "requirement": self.requirement,
+            "window": self.window,
+            "sample": self.sample,
+            "description": self.description,
+            "management_response": self.management_response,
+            "approved_by": self.approved_by,
+            "approved_on": self.approved_on.isoformat(),
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class StaleEvidence:
     control: str
     requirement: str
@@ -477,6 +546,8 @@ class Readiness:
     """Warnings about the view itself (a period longer than 12 months, shorter than a window)."""
     not_counted: list[NotCounted] = field(default_factory=list)
     """Records of in-scope controls that fail verification, by record ID."""
+    exceptions: list[ExceptionNoted] = field(default_factory=list)
+    """Approved deviations of in-scope controls, by control and then the log's order."""
     history_checked: bool = False
     """Records were verified against Git history too, not only against their files."""
 
@@ -511,7 +582,7 @@ class Readiness:
         return found
 
     def summary(self) -> dict[str, Any]:
-        windows = dict.fromkeys(("expected", "satisfied", "missing", "due", "open", "upcoming"), 0)
+        windows = dict.fromkeys(("expected", *WINDOW_STATES), 0)
         for control in self.controls:
             for key, value in control.window_counts().items():
                 windows[key] += value
@@ -528,6 +599,7 @@ class Readiness:
                 "in_scope": len(self.controls),
                 "designed": sum(1 for c in self.controls if c.designed),
                 "operating": sum(1 for c in self.controls if c.operating is True),
+                "with_exceptions": sum(1 for c in self.controls if c.exceptions),
                 "ready": sum(1 for c in self.controls if c.ready),
                 "out_of_scope": self.out_of_scope_controls,
             },
@@ -535,6 +607,7 @@ class Readiness:
             "stale": sum(1 for c in self.controls for r in c.requirements if r.stale),
             "gaps": len(self.gaps),
             "not_counted": len(self.not_counted),
+            "exceptions": len(self.exceptions),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -558,6 +631,7 @@ class Readiness:
             "stale": [s.to_dict() for s in self.stale()],
             "evidence_checks": {"files": True, "history": self.history_checked},
             "not_counted": [n.to_dict() for n in self.not_counted],
+            "exceptions": [e.to_dict() for e in self.exceptions],
             "controls": [c.to_dict() for c in self.controls],
         }
 
@@ -649,6 +723,8 @@ def _assess(program: Program, view: View, flaws: Flaws, progress: Callable[[int,
                 category=criterion.category or "",
                 controls=sorted(mapped),
                 ready_controls=sorted(cid for cid in mapped if by_id[cid].ready),
+                csocs=[csoc.id for _org, csoc in program.csocs_of(criterion.id)],
+                carved_out=[org.id for org in program.carved_out(criterion.id)],
             )
         )
     ready_ids = {c.id for c in criteria_status if c.state == "ready"}
@@ -687,6 +763,25 @@ def _assess(program: Program, view: View, flaws: Flaws, progress: Callable[[int,
         gaps=_gaps(program, view, criteria_status, controls, ready_ids, not_counted=judge.not_counted),
         notes=view_notes(view, frequencies),
         not_counted=sorted(judge.not_counted.values(), key=lambda n: (n.control, n.record)),
+        exceptions=[_exception_noted(d) for c in controls for d in judge.deviations(c.control.id)],
+    )
+
+
+def _exception_noted(deviation: Deviation) -> ExceptionNoted:
+    # Only approved deviations get here: both are set.
+    assert deviation.approved_by is not None
+    assert deviation.approved_on is not None
+    return ExceptionNoted(
+        deviation.id,
+        deviation.control,
+        deviation.requirement,
+        deviation.window,
+        deviation.sample,
+        deviation.description,
+        deviation.management_response,
+        deviation.approved_by,
+        deviation.approved_on,
+        DEVIATIONS_REGISTER,
     )
 
 
@@ -700,11 +795,16 @@ class _Judge:
         self.not_counted: dict[str, NotCounted] = {}
         self._windows: dict[str, tuple[list[periods.Window], list[date], list[WindowStatus]]] = {}
 
+    def deviations(self, control_id: str) -> list[Deviation]:
+        """The control's approved deviations (an unapproved one changes nothing; its rule reports it)."""
+        return [d for d in self.program.deviations_of(control_id) if d.approved(self.program.today)]
+
     def control(self, control: Control, criteria: list[str]) -> ControlStatus:
         program, view = self.program, self.view
         collected = [r for r in program.evidence_of(control) if r.collected <= view.now]
         counted = [r for r in collected if r.id not in self.flaws]
         rejected = [r for r in collected if r.id in self.flaws]
+        deviations = self.deviations(control.id)
         for record in rejected:
             reasons = tuple(f.reason for f in self.flaws[record.id] if f.disqualifies)
             path = program.source("evidence", record.id).path
@@ -714,11 +814,18 @@ class _Judge:
         ]
         if not requirements:
             requirements = [("", control.frequency, None)]
+        # Design records show how the control is built; they satisfy no window and never make it look fresh.
+        operating_records = [r for r in counted if r.purpose == "operating"]
+        operating_rejected = [r for r in rejected if r.purpose == "operating"]
         statuses = []
         for req_id, frequency, index in requirements:
-            records = [r for r in counted if r.requirement == req_id] if req_id else counted
-            bad = [r for r in rejected if r.requirement == req_id] if req_id else rejected
-            statuses.append(self._requirement(req_id, frequency, index, records, bad))
+            records = [r for r in operating_records if r.requirement == req_id] if req_id else operating_records
+            bad = [r for r in operating_rejected if r.requirement == req_id] if req_id else operating_rejected
+            named: dict[str, list[str]] = {}
+            for deviation in deviations:
+                if deviation.window is not None and deviation.requirement in (None, req_id):
+                    named.setdefault(deviation.window, []).append(deviation.id)
+            statuses.append(self._requirement(req_id, frequency, index, records, bad, named))
 
         problems: list[str] = []
         policy_ok = bool(control.policies)
@@ -738,25 +845,32 @@ class _Judge:
         owner_ok = control.owner.strip().lower() not in _PLACEHOLDER_OWNERS
         if not owner_ok:
             problems.append(f"owner is '{control.owner}', not a role")
+        described = _procedure_described(program, control)
+        if not described:
+            problems.append("its procedure is not described (the Description section is missing or empty)")
         if not control.evidence:
             problems.append("defines no evidence requirement")
         if not counted:
             problems.append(
-                "no evidence recorded"
-                + (f" on or before {view.now}" if view.type == "type1" else "")
+                (
+                    f"no design record or other evidence on or before {view.now}"
+                    if view.type == "type1"
+                    else "no evidence recorded"
+                )
                 + (f" that counts ({len(rejected)} failing verification)" if rejected else "")
             )
         design: dict[DesignCheck, bool] = {
             "policy_approved": policy_ok,
             "owner_set": owner_ok,
+            "procedure_described": described,
             "requirement_defined": bool(control.evidence),
             "has_evidence": bool(counted),
         }
-        states = [w.state for s in statuses for w in s.windows]
+        states = {w.state for s in statuses for w in s.windows}
         operating: bool | None
         if "missing" in states:
             operating = False
-        elif "satisfied" in states:
+        elif "satisfied" in states or "exception" in states:
             operating = True
         else:
             operating = None
@@ -768,21 +882,35 @@ class _Judge:
             design_problems=problems,
             requirements=statuses,
             operating=operating,
+            exceptions=[d.id for d in deviations],
+            design_records=[r.id for r in counted if r.purpose == "design"],
         )
 
-    def _requirement(
-        self, req_id: str, frequency: str, index: int | None, records: list[EvidenceRecord], rejected: list[EvidenceRecord]
+    def _requirement(  # noqa: PLR0917 - private, called from one place with the requirement's parts
+        self,
+        req_id: str,
+        frequency: str,
+        index: int | None,
+        records: list[EvidenceRecord],
+        rejected: list[EvidenceRecord],
+        deviations: dict[str, list[str]],
     ) -> RequirementStatus:
         view = self.view
-        judged = self._type2_windows if view.type == "type2" else self._type1_windows
-        windows = judged(frequency, self._spans(records))
-        if rejected:
-            # The windows the failing records would have satisfied, so a report can say why each is short.
-            would = judged(frequency, self._spans(rejected))
-            windows = [replace(w, rejected=x.records) if x.records else w for w, x in zip(windows, would, strict=True)]
+        windows: list[WindowStatus] = []
+        if view.tests_operation:
+            windows = self._type2_windows(frequency, self._spans(records))
+            if rejected:
+                # The windows the failing records would have satisfied, so a report can say why each is short.
+                would = self._type2_windows(frequency, self._spans(rejected))
+                windows = [replace(w, rejected=x.records) if x.records else w for w, x in zip(windows, would, strict=True)]
+            if deviations:
+                windows = [
+                    replace(w, state="exception", deviations=tuple(ids)) if (ids := deviations.get(w.window.label)) else w
+                    for w in windows
+                ]
         newest = max((r.collected for r in records), default=None)
         fresh_until = periods.stale_after(newest, frequency, view.grace) if newest is not None else None
-        stale = fresh_until is not None and fresh_until < view.freshness_date
+        stale = view.tests_operation and fresh_until is not None and fresh_until < view.freshness_date
         return RequirementStatus(req_id, frequency, index, windows, len(records), newest, fresh_until, stale)
 
     def _spans(self, records: list[EvidenceRecord]) -> list[tuple[str, tuple[date, date]]]:
@@ -839,21 +967,6 @@ class _Judge:
             result[i] = WindowStatus(windows[i], unsatisfied[i].due, "satisfied", tuple(ids))
         return result
 
-    def _type1_windows(self, frequency: str, spans: list[tuple[str, tuple[date, date]]]) -> list[WindowStatus]:
-        view = self.view
-        as_of = view.reference
-        if frequency == periods.ON_EVENT:
-            window = periods.Window(f"on or before {as_of}", as_of, as_of, as_of, as_of)
-            ids = tuple(rid for rid, _ in spans)
-            return [WindowStatus(window, as_of, self._state(window, as_of, bool(ids)), ids)]
-        latest = periods.window_of(frequency, as_of)
-        while periods.due_date(latest, frequency, view.grace) >= as_of:
-            latest = periods.window_of(frequency, latest.calendar_start - _ONE_DAY)
-        candidates = periods.windows(frequency, latest.start, max(as_of, latest.end))
-        ids = tuple(rid for rid, span in spans if any(periods.satisfies(span, w) for w in candidates))
-        due = periods.due_date(latest, frequency, view.grace)
-        return [WindowStatus(latest, due, self._state(latest, due, bool(ids)), ids)]
-
 
 def _gaps(
     program: Program,
@@ -899,9 +1012,7 @@ def _gaps(
             name = requirement.id or "evidence"
             missing = [run.label for run in runs(requirement.windows, only="missing")]
             if missing and requirement.frequency == periods.ON_EVENT:
-                reasons.append(
-                    f"{name}: no record " + (f"on or before {view.reference}" if view.type == "type1" else "in the period")
-                )
+                reasons.append(f"{name}: no record in the period")
             elif missing:
                 reasons.append(f"{name}: no evidence for {_labels(missing)}")
             if requirement.stale and requirement.newest is not None:
@@ -912,6 +1023,11 @@ def _gaps(
             gaps.append(Gap("control", control.id, control.title, control.owner, status.path, tuple(reasons), control_blocks))
     gaps.sort(key=Gap.sort_key)
     return gaps
+
+
+def _procedure_described(program: Program, control: Control) -> bool:
+    """The control's document says how it is done: its Description section has text (the walkthrough's script)."""
+    return "description" in program.source("control", control.id).filled_sections
 
 
 def _labels(labels: list[str], limit: int = 6) -> str:

@@ -3,7 +3,8 @@
 Codes are stable: a code is never reused for a different check. Families:
 SK0xx reading documents, SK1xx identities and references, SK2xx scope and coverage,
 SK3xx policies, SK4xx evidence, SK5xx readiness over the audit period, SK6xx change history in Git (`soc2kit changes check`) and production changes from GitHub (SK61x,
-`soc2kit changes population`).
+`soc2kit changes population`),
+SK7xx parts of the report (system description, subservice organizations, CSOCs and CUECs, deviations).
 """
 
 from __future__ import annotations
@@ -272,6 +273,35 @@ RULES: dict[str, Rule] = {
             "If it was in force earlier, correct `effective`; otherwise start the period on or after that day.",
         ),
         Rule(
+            "SK306",
+            "statement-untested",
+            _W,
+            "A policy statement names no control that tests it (no closing `Tested by:` sentence with control IDs).",
+            "End the statement with a sentence like `Tested by: AC-06, AC-09.` naming the controls an auditor tests it with.",
+        ),
+        Rule(
+            "SK307",
+            "statement-unknown-control",
+            _E,
+            "A policy statement's `Tested by:` sentence names a control that does not exist, or something that is not a control ID.",
+            "Name existing control IDs, separated by commas (`Tested by: AC-06, AC-09.`).",
+        ),
+        Rule(
+            "SK308",
+            "statement-control-unlinked",
+            _E,
+            "A policy statement names a control as testing it, but the control does not list the policy under `policies`.",
+            "Add the policy to the control's `policies`, or name the control that carries out this policy.",
+        ),
+        Rule(
+            "SK309",
+            "statement-limit-disagrees",
+            _W,
+            "A control states a limit (days, business days, hours, months, how often, a sample size, a number of "
+            "approvals or people) that disagrees with the limit of the same kind in the policy statement it tests.",
+            "Make the two numbers agree: change the policy statement or the control, whichever is wrong.",
+        ),
+        Rule(
             "SK401",
             "evidence-file-missing",
             _E,
@@ -436,7 +466,7 @@ RULES: dict[str, Rule] = {
             "SK501",
             "evidence-window-missing",
             _W,
-            "The audit period has ended (or the Type I as-of date has passed) and a control's frequency window has no evidence record.",
+            "The Type II audit period has ended and a control's frequency window has no evidence record (a Type I demands no window).",
             "Record the evidence for the window with `covers` set to it; if it was never produced, document the exception for the auditor.",
         ),
         Rule(
@@ -480,6 +510,177 @@ RULES: dict[str, Rule] = {
             _W,
             "A record's `covers` range spans two frequency windows without covering either fully, so it satisfies neither.",
             "Split it into one record per window, or set `covers` to the window it belongs to.",
+        ),
+        Rule(
+            "SK731",
+            "design-record-missing",
+            _W,
+            "The Type I as-of date has passed and an in-scope control has no design record (or other record that counts) on or before it.",
+            "Record how the control is designed as of that date (walkthrough notes, a configuration screenshot) "
+            "with `purpose: design` in its evidence record.",
+        ),
+        Rule(
+            "SK701",
+            "system-part-missing",
+            _E,
+            "The program has a system description (a `system/` folder) but no document for one of its required parts.",
+            "Add `system/<part>.md` with `part: <name>`, a title, an owner and the part's text (docs/system-description.md lists the parts).",
+        ),
+        Rule(
+            "SK702",
+            "system-part-placeholder",
+            _E,
+            "A part of the system description is still a placeholder: no text beyond headings, a TODO/TBD/FIXME marker, "
+            "bracketed placeholder text, or the outline's guidance sentence unchanged.",
+            "Write what the system really is in place of the placeholder; the guidance sentence says what the part must cover.",
+        ),
+        Rule(
+            "SK703",
+            "system-part-duplicate",
+            _E,
+            "Two documents of the system description are the same part; the one read first (by path) counts.",
+            "Merge them into one document, or correct the `part` of the one that describes another part.",
+        ),
+        Rule(
+            "SK704",
+            "system-part-review-overdue",
+            _W,
+            "A part of the system description has never been reviewed (`last_reviewed`), or not in the last 12 months.",
+            "Have the part's owner check it against the system as it is, then set `last_reviewed` to that day.",
+        ),
+        Rule(
+            "SK705",
+            "system-part-reviewed-in-future",
+            _E,
+            "A part of the system description is dated `last_reviewed` after today in the audit's time zone.",
+            "Set `last_reviewed` to the day the review really happened.",
+        ),
+        Rule(
+            "SK706",
+            "system-events-not-reviewed-for-period",
+            _W,
+            "The incidents or significant changes part was last reviewed before the audit period began, or, once the "
+            "period (or the Type I as-of date) has passed, before it ended, so it does not speak for the whole period.",
+            "Review the part against the incident and change records of the period, then set `last_reviewed`.",
+        ),
+        Rule(
+            "SK707",
+            "system-not-named",
+            _W,
+            "The services part of the system description never names the system that `soc2kit.yml` says the audit covers.",
+            "Name the system (`system.name` in soc2kit.yml) in the services part, or correct the name in soc2kit.yml.",
+        ),
+        Rule(
+            "SK708",
+            "commitments-category-missing",
+            _W,
+            "The principal service commitments part says nothing about a trust services category that is in scope.",
+            "Add what the company commits to customers for that category, and where the commitment is made.",
+        ),
+        Rule(
+            "SK709",
+            "subservice-organization-not-described",
+            _W,
+            "A subservice organization in the register is named nowhere in the system description.",
+            "Name it in the infrastructure or boundaries part: what it provides, and whether it is carved out or included.",
+        ),
+        Rule(
+            "SK711",
+            "subservice-report-missing",
+            _E,
+            "A carve-out subservice organization in registers/subservice-organizations.yml has no SOC report on file (`report:`).",
+            "Obtain its current SOC 2 report and record its type, period (or as-of date) and opinion date under `report:`.",
+        ),
+        Rule(
+            "SK712",
+            "subservice-report-expired",
+            _E,
+            "A subservice organization's SOC report ends (period end, or as-of date) more than 12 months before the audit's reference day (its period end or as-of date, or today if earlier).",
+            "Obtain the organization's current report and record it under `report:`.",
+        ),
+        Rule(
+            "SK713",
+            "subservice-report-gap",
+            _W,
+            "A subservice organization's SOC report, with its bridge letter if any, ends before the audit's reference day (its period end or as-of date, or today if earlier), so part of our period is not covered.",
+            "Obtain a bridge letter (`report.bridge_letter.through`) that reaches the end of our period, or the newer report.",
+        ),
+        Rule(
+            "SK714",
+            "complementary-control-unmapped",
+            _E,
+            "A complementary subservice organization control (CSOC) or complementary user entity control (CUEC) maps to no criterion.",
+            "List the criteria it supports under its `criteria:`.",
+        ),
+        Rule(
+            "SK715",
+            "register-unknown-criterion",
+            _E,
+            "A subservice organization, CSOC or CUEC names a criterion ID that is not in the catalog.",
+            "Use criterion IDs from the catalog, such as CC6.4 or A1.2.",
+        ),
+        Rule(
+            "SK716",
+            "carve-out-without-csoc",
+            _E,
+            "A criterion in scope that a carve-out subservice organization bears on has none of its CSOCs mapped to it.",
+            "Add the control the report relies on the organization for under its `csocs:`, mapped to the criterion.",
+        ),
+        Rule(
+            "SK717",
+            "exclusion-is-carve-out",
+            _E,
+            "An exclusion in soc2kit.yml gives a provider's own controls or SOC report as its reason: that is a carve-out, not an exclusion, and the criterion stays in scope.",
+            "Remove the exclusion and list the provider in registers/subservice-organizations.yml (method carve-out) with its CSOCs.",
+        ),
+        Rule(
+            "SK718",
+            "register-duplicate-id",
+            _E,
+            "Two entries of a register (subservice organizations, CSOCs and CUECs, deviations) have the same ID; only the first one counts.",
+            "Give the second entry an ID of its own, or merge the two.",
+        ),
+        Rule(
+            "SK719",
+            "register-unknown-control",
+            _E,
+            "A deviation names a control or requirement that does not exist, or a subservice organization's `monitored_by` names a control that does not exist.",
+            "Use the ID of an existing control (and one of its evidence requirements).",
+        ),
+        Rule(
+            "SK720",
+            "deviation-window-unknown",
+            _E,
+            "A deviation's `window` is not a window of its control (or requirement) in the audit: a label such as 2026-Q1 or 2026-03 as `soc2kit status` shows it.",
+            "Write the window label exactly as `soc2kit status` shows it for that control.",
+        ),
+        Rule(
+            "SK721",
+            "deviation-unplaced",
+            _E,
+            "A deviation names neither a window nor a sample item, so nobody can tell which occurrence it is about.",
+            "Add `window:` (the window it affected) or `sample:` (the ticket, pull request or person it is about).",
+        ),
+        Rule(
+            "SK722",
+            "deviation-not-approved",
+            _W,
+            "A deviation has no management approval yet (`approved_by` and `approved_on`, on or before today), so readiness does not count it.",
+            "Have management review the response and record who approved it and when.",
+        ),
+        Rule(
+            "SK723",
+            "subservice-unmonitored",
+            _W,
+            "A carve-out subservice organization names none of our controls in `monitored_by`: nothing shows we review its report and CSOCs.",
+            "Name the vendor review control that monitors it under `monitored_by:`.",
+        ),
+        Rule(
+            "SK724",
+            "subservice-report-dates",
+            _E,
+            "A subservice organization's report dates contradict each other or today: an opinion dated before the end of what it covers or after today, or a bridge letter that ends before the report does.",
+            "Correct the dates from the report and the bridge letter.",
         ),
     )
 }

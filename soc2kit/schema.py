@@ -27,7 +27,18 @@ from soc2kit.documents import MAX_DOCUMENT_BYTES
 from soc2kit.escaping import terminal
 from soc2kit.files import write_file
 from soc2kit.layout import CONFIG_FILE, program_documents
-from soc2kit.models import Catalog, ChangeExceptions, Control, EvidenceRecord, Policy, ProgramConfig
+from soc2kit.models import (
+    Catalog,
+    ChangeExceptions,
+    Control,
+    DeviationRegister,
+    EvidenceRecord,
+    Policy,
+    ProgramConfig,
+    SubserviceRegister,
+    SystemPart,
+    UserEntityControlRegister,
+)
 from soc2kit.regular_files import read_regular
 from soc2kit.schema_line import (
     REPOSITORY_RAW,
@@ -46,6 +57,10 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "evidence-record": EvidenceRecord,
     "catalog": Catalog,
     "change-exceptions": ChangeExceptions,
+    "system-part": SystemPart,
+    "subservice-organizations": SubserviceRegister,
+    "user-entity-controls": UserEntityControlRegister,
+    "deviations": DeviationRegister,
 }
 
 

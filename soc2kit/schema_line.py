@@ -33,8 +33,16 @@ REPOSITORY_RAW = "https://raw.githubusercontent.com/soc2kit/soc2kit"
 SCHEMA_FOLDER = "schema"
 """Where the schemas live in soc2kit's repository (and where `soc2kit schema` keeps a program's copy)."""
 SCHEMA_NAMES = {"config": "soc2kit-config", "policy": "policy", "control": "control", "evidence": "evidence-record"}
+SCHEMA_NAMES["system-part"] = "system-part"
+SCHEMA_NAMES.update(
+    {
+        "subservice-register": "subservice-organizations",
+        "cuec-register": "user-entity-controls",
+        "deviation-register": "deviations",
+    }
+)
 """The schema each kind of program file follows (`catalog` has a schema too, but no file of a program)."""
-MARKDOWN_KINDS = frozenset({"policy", "control"})
+MARKDOWN_KINDS = frozenset({"policy", "control", "system-part"})
 
 _SCHEMA_COMMENT = re.compile(r"^#\s*yaml-language-server\s*:\s*\$schema=(\S*)\s*$")
 _VERSION = re.compile(r"^(\d+)\.(\d+)")

@@ -41,14 +41,15 @@ from pathlib import Path
 from typing import Any
 
 from soc2kit import __version__, escaping
-from soc2kit.editing import edit_front_matter, plain_yaml
+from soc2kit.editing import edit_front_matter, edit_yaml, plain_yaml
 from soc2kit.errors import UsageError
 from soc2kit.files import create_file
-from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS, PROGRAM_PATHS
+from soc2kit.layout import CONFIG_FILE, MARKDOWN_FOLDERS, PROGRAM_PATHS, REGISTERS, REGISTERS_FOLDER, SUBSERVICE_REGISTER
 from soc2kit.line_endings import GITATTRIBUTES
 from soc2kit.models import CATEGORIES
 from soc2kit.rules.content import PLACEHOLDER
 from soc2kit.schema_line import with_schema_line
+from soc2kit.statements import keep_tested_by
 
 _STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
 _STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
@@ -58,6 +59,7 @@ WORKFLOWS = ("soc2kit-check.yml", "soc2kit-publish.yml", "soc2kit-evidence.yml")
 SYSTEM_PLACEHOLDER = f"{PLACEHOLDER}: name the system the audit covers"
 """`soc2kit.yml`'s system name when none was given: `soc2kit check` warns about it (SK022)."""
 DRAFTS_RULE = "policy-not-approved"
+REPORTS_RULE = "subservice-report-missing"
 """The rule a new program sets to `warning` while its starter policies are drafts (see render_config)."""
 STARTER_PARTS = (CONFIG_FILE, *MARKDOWN_FOLDERS)
 
@@ -150,7 +152,10 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
         raise UsageError("already holds a soc2kit program (soc2kit.yml); nothing was written", path=target)
     if existing and not options.force:
         raise UsageError("is not empty; use --force to add a program beside what is there", path=target)
-    clashes = [name for name in PROGRAM_PATHS if name in existing]
+    clashes = [name for name in PROGRAM_PATHS if os.path.lexists(target / name)]
+    registers = target / REGISTERS_FOLDER
+    if os.path.lexists(registers) and (registers.is_symlink() or not registers.is_dir()):
+        clashes.append(REGISTERS_FOLDER)  # the starter's registers go into a real folder only
     if clashes:
         raise UsageError(f"already has {', '.join(clashes)}; nothing was written", path=target)
     if options.git:
@@ -165,7 +170,13 @@ def init_program(target: Path, options: InitOptions, *, today: date | None = Non
         result = _build(source, staging, options)
         target.mkdir(exist_ok=True)
         for item in sorted(staging.iterdir()):
-            item.rename(target / item.name)
+            if item.name == REGISTERS_FOLDER and (target / item.name).is_dir():
+                # A registers folder may already hold the change exceptions register: the starter's
+                # registers go beside it (none of their names is there, checked above).
+                for register in sorted(item.iterdir()):
+                    register.rename(target / item.name / register.name)
+            else:
+                item.rename(target / item.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     result.root = target
@@ -235,6 +246,8 @@ def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
             continue
         relpath = starter.source("policy", policy.id).path
         text = _personalise((source / relpath).read_text(encoding="utf-8"), options)
+        # A statement names only the controls the new program holds (init keeps those in scope).
+        text = keep_tested_by(text, {control.id for control in kept})
         drafted = edit_front_matter(text, lambda data: _as_draft(data, start), path=relpath)
         create_file(out / relpath, with_schema_line(drafted, "policy"))
         result.policies += 1
@@ -243,6 +256,24 @@ def _build(source: Path, out: Path, options: InitOptions) -> InitResult:
         personalised = _personalise((source / relpath).read_text(encoding="utf-8"), options)
         create_file(out / relpath, with_schema_line(personalised, "control"))
         result.controls += 1
+    for name in starter.system_parts:
+        relpath = starter.source("system-part", name).path
+        personalised = _personalise((source / relpath).read_text(encoding="utf-8"), options)
+        # The starter describes Acme's system: until the new company's owners check each part against
+        # their own system, it is unreviewed, and `check` says so (SK704) for every part.
+        unreviewed = edit_front_matter(personalised, lambda data: data.pop("last_reviewed", None), path=relpath)
+        create_file(out / relpath, with_schema_line(unreviewed, "system-part"))
+    for relpath, register in REGISTERS.items():
+        # The names land only inside the registers' folded (`>-`) text blocks, where any one-line
+        # name is plain text: no key, comment or quote can start there.
+        if (source / relpath).is_file():
+            personalised = _personalise((source / relpath).read_text(encoding="utf-8"), options)
+            if relpath == SUBSERVICE_REGISTER:
+                # The starter's report dates are Acme's: a new company records the reports it obtained
+                # itself, and until it does `check` says so for each carve-out (SK711, a warning while
+                # adopting: see `render_config`).
+                personalised = edit_yaml(personalised, _drop_reports)
+            create_file(out / relpath, with_schema_line(personalised, register.kind))
     create_file(out / "evidence" / ".gitkeep", "")
     create_file(out / "soc2kit.yml", with_schema_line(render_config(options), "config"))
     return result
@@ -333,6 +364,17 @@ def _rename_values(node: Any, named: Callable[[str], str]) -> None:
             _rename_values(value, named)
 
 
+AUDIT_TYPES_COMMENT = (
+    "\nThe examination. type1 (with as_of): the auditor tests the design of the controls as of one date;\n"
+    "each needs an approved policy in effect, an owner, a described procedure and a design record\n"
+    "(an evidence record with `purpose: design`: walkthrough notes, a configuration screenshot); no\n"
+    "evidence windows are demanded. type2 (with period: {start, end}, 3 to 12 months): the same design,\n"
+    "plus evidence that each control operated in every window of its frequency over the period.\n"
+    "A first audit is often a Type I followed by a Type II; the design records carry forward."
+)
+"""Why a program picks Type I or Type II, written above `audit:` in a new soc2kit.yml (docs/readiness.md says more)."""
+
+
 def render_config(options: InitOptions) -> str:
     """`soc2kit.yml` for a new program, with comments, through ruamel.yaml so values are quoted right."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -355,21 +397,25 @@ def render_config(options: InitOptions) -> str:
             "system", before="The system the audit covers (the product or service): `soc2kit check` warns until it is named."
         )
     config["audit"] = audit
+    config.yaml_set_comment_before_after_key("audit", before=AUDIT_TYPES_COMMENT)
     config["scope"] = CommentedMap(categories=categories, exclusions=CommentedSeq())
     config.yaml_set_comment_before_after_key(
         "scope", before="\nWhat the audit covers. Security is always in scope; each exclusion needs a reason."
     )
-    config["rules"] = CommentedMap({DRAFTS_RULE: "warning"})
+    config["rules"] = CommentedMap({DRAFTS_RULE: "warning", REPORTS_RULE: "warning"})
     config.yaml_set_comment_before_after_key(
         "rules",
-        before="\nThe starter's policies are drafts until their approvers approve them: reported as warnings\n"
-        "while you adopt the program. Remove this line once they are approved, so that a policy that\n"
-        "goes back to draft fails the gate (SK304).",
+        before="\nWhile you adopt the program, two findings are warnings: the starter's policies are drafts\n"
+        "until their approvers approve them (SK304), and no subservice organization's own SOC report is\n"
+        "recorded yet (SK711). Remove each line once it no longer applies, so that a policy going back\n"
+        "to draft, or a carve-out without a report, fails the gate.",
     )
     config.yaml_set_start_comment(
         "soc2kit program configuration (see the soc2kit README for every key).\n"
         "Check it with `soc2kit check`; an exclusion looks like:\n"
-        "  - {criterion: CC6.4, reason: No company-run facilities; the cloud provider's SOC 2 report covers it.}"
+        "  - {criterion: P3.2, reason: The system collects no personal information that needs explicit consent.}\n"
+        "A criterion a provider meets for you (physical access at the cloud provider) is a carve-out, not an\n"
+        "exclusion: list the provider in registers/subservice-organizations.yml."
     )
     stream = io.StringIO()
     plain_yaml().dump(config, stream)
@@ -435,3 +481,8 @@ def _first_commit(target: Path, options: InitOptions, written: list[Path]) -> tu
             "commit it yourself, or run init with --no-git",
             path=target,
         ) from None
+
+
+def _drop_reports(register: Any) -> None:
+    for organization in register.get("subservice_organizations") or ():
+        organization.pop("report", None)

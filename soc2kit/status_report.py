@@ -11,7 +11,16 @@ import click
 
 if TYPE_CHECKING:
     from soc2kit.population import Item, Population
-    from soc2kit.readiness import Gap, MissingWindows, NotCounted, Readiness, StaleEvidence, Tally
+    from soc2kit.readiness import (
+        CriterionStatus,
+        ExceptionNoted,
+        Gap,
+        MissingWindows,
+        NotCounted,
+        Readiness,
+        StaleEvidence,
+        Tally,
+    )
 
 STATUS_FORMATS = ("table", "json", "md")
 BAR_WIDTH = 20
@@ -47,7 +56,9 @@ def _more(shown: int, total: int, what: str) -> str | None:
 
 
 def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) -> str:
-    """The overview for a terminal: plain text with bars; color only when asked."""
+    """The overview for a terminal: plain text with bars; color only when asked. Every program value
+    goes through `escaping.terminal`, so none can send an escape sequence or start a line of its own."""
+    from soc2kit.escaping import terminal as v
 
     def style(text: str, **kwargs: Any) -> str:
         return click.style(text, **kwargs) if color else text
@@ -55,22 +66,13 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
     r = readiness
     summary = r.summary()
     out = [
-        style(f"{r.organization} · {r.system}", bold=True),
+        style(f"{v(r.organization)} · {v(r.system)}", bold=True),
         f"{r.view.describe()} · today {r.view.today} ({r.view.timezone}) · evidence grace {r.view.grace}",
         "",
         style(f"Readiness {r.score.value:.1f}%", bold=True)
         + f"  {r.score.ready} of {r.score.total} criteria ready  ({r.score.formula})",
     ]
-    controls, windows = summary["controls"], summary["windows"]
-    out.append(
-        f"Controls: {controls['in_scope']} in scope, {controls['designed']} designed, "
-        f"{controls['operating']} operating, {controls['ready']} ready"
-        + (f" ({controls['out_of_scope']} out of scope)" if controls["out_of_scope"] else "")
-    )
-    out.append(
-        f"Evidence windows: {windows['satisfied']} of {windows['expected']} satisfied, {windows['missing']} missing, "
-        f"{windows['due'] + windows['open'] + windows['upcoming']} not due yet · {summary['stale']} stale"
-    )
+    out.extend([design_line(summary), operation_line(r, summary)])
     out.append(f"Evidence records not counted: {len(r.not_counted)} ({_checks(r)})")
     out.extend(style(f"! {note}", fg="yellow") for note in r.notes)
 
@@ -82,45 +84,67 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
             bar = style(_bar(t.ready, t.total), fg="green" if done else ("yellow" if t.ready else "red"))
             out.append(f"  {label(t):<{width}}  {bar} {t.ready:>3}/{t.total:<3} {_pct(t.ready, t.total)}")
 
-    bars("Categories (criteria ready / in scope)", r.categories, lambda t: t.title)
-    bars("Series", r.series, lambda t: f"{t.id} {t.title}")
+    bars("Categories (criteria ready / in scope)", r.categories, lambda t: v(t.title))
+    bars("Series", r.series, lambda t: f"{v(t.id)} {v(t.title)}")
 
     if r.exclusions:
         out.extend(["", style("Excluded", bold=True)])
-        out.extend(f"  {cid:<7} {title}: {reason or '(no reason given)'}" for cid, title, reason in r.exclusions)
+        out.extend(f"  {v(cid):<7} {v(title)}: {v(reason) or '(no reason given)'}" for cid, title, reason in r.exclusions)
 
     def gap_lines(number: int, gap: Gap) -> list[str]:
         blocks = f"blocks {len(gap.blocks)}" if gap.blocks else "blocks 0"
-        owner = gap.owner or "no owner"
-        head = f"  {number:>3}. {gap.kind} {style(gap.id, bold=True)} ({owner}; {blocks}) {gap.title}"
-        return [head, *(f"         - {item}" for item in gap.missing)]
+        owner = v(gap.owner) or "no owner"
+        head = f"  {number:>3}. {gap.kind} {style(v(gap.id), bold=True)} ({owner}; {blocks}) {v(gap.title)}"
+        return [head, *(f"         - {v(item)}" for item in gap.missing)]
 
     def missing_lines(_number: int, m: MissingWindows) -> list[str]:
         requirement = m.requirement or "(evidence)"
-        head = f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {m.owner:<22} due {m.run.last.due}"
-        return [head, *(f"      {style(n.describe(), fg='red')}" for n in m.not_counted)]
+        head = f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {v(m.owner):<22} due {m.run.last.due}"
+        return [head, *(f"      {style(v(n.describe()), fg='red')}" for n in m.not_counted)]
 
     def stale_lines(_number: int, s: StaleEvidence) -> list[str]:
         requirement = s.requirement or "(evidence)"
         return [
-            f"  {s.control:<10} {requirement:<28} {s.frequency:<10} newest {s.newest}, fresh until {s.fresh_until}  {s.owner}"
+            f"  {s.control:<10} {requirement:<28} {s.frequency:<10} newest {s.newest}, fresh until {s.fresh_until}  {v(s.owner)}"
         ]
 
     def rejected_lines(_number: int, n: NotCounted) -> list[str]:
-        return [f"  {n.record:<28} {n.control:<10} {n.path}", *(f"      - {reason}" for reason in n.reasons)]
+        return [f"  {v(n.record):<28} {n.control:<10} {v(n.path)}", *(f"      - {v(reason)}" for reason in n.reasons)]
+
+    def exception_lines(_number: int, e: ExceptionNoted) -> list[str]:
+        requirement = e.requirement or "(every requirement)"
+        return [
+            f"  {e.control:<10} {v(e.deviation):<10} {requirement:<28} {v(e.subject)}",
+            f"      {v(e.description)} (approved by {v(e.approved_by)} on {e.approved_on})",
+        ]
+
+    def subservice_lines(_number: int, c: CriterionStatus) -> list[str]:
+        parts = [
+            f"carved out: {v(', '.join(c.carved_out))}" if c.carved_out else "",
+            f"CSOCs: {v(', '.join(c.csocs))}" if c.csocs else "",
+        ]
+        return [f"  {c.id:<7} {' · '.join(p for p in parts if p)}  (ours: {len(c.ready_controls)}/{len(c.controls)} ready)"]
 
     missing = r.missing_windows()
     windows = sum(len(m.run.windows) for m in missing)
     stale = r.stale()
+    subservice = subservice_criteria(r)
     sections: list[tuple[str, list[Any], str, Callable[[int, Any], list[str]]]] = [
         (f"Gaps ({len(r.gaps)}), what blocks the audit most first", r.gaps, "gaps", gap_lines),
         (f"Windows missing evidence ({windows} in {len(missing)} runs)", missing, "windows", missing_lines),
+        (f"Exceptions noted ({len(r.exceptions)}), approved deviations by control", r.exceptions, "exceptions", exception_lines),
         (f"Stale evidence ({len(stale)})", stale, "stale requirements", stale_lines),
         (
             f"Evidence not counted ({len(r.not_counted)}), failing verification",
             r.not_counted,
             "records not counted",
             rejected_lines,
+        ),
+        (
+            f"Criteria resting on subservice organizations ({len(subservice)}): ready only through our controls",
+            subservice,
+            "criteria",
+            subservice_lines,
         ),
     ]
     for title, rows, noun, render in sections:
@@ -133,6 +157,34 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
         if more := _more(len(shown), len(rows), noun):
             out.append(f"  {more}")
     return "\n".join(out) + "\n"
+
+
+def design_line(summary: dict[str, Any]) -> str:
+    """Design, as both Type I and Type II test it, from `Readiness.summary()`: how many in-scope controls are designed."""
+    controls = summary["controls"]
+    out_of_scope = f" ({controls['out_of_scope']} out of scope)" if controls["out_of_scope"] else ""
+    return (
+        f"Design: {controls['designed']} of {controls['in_scope']} controls designed "
+        f"(policy, owner, procedure, design record), {controls['ready']} ready{out_of_scope}"
+    )
+
+
+def operation_line(readiness: Readiness, summary: dict[str, Any]) -> str:
+    """Operation over the period (Type II), or why it is not tested (Type I); `summary` is `readiness.summary()`."""
+    view, controls, windows = readiness.view, summary["controls"], summary["windows"]
+    if not view.tests_operation:
+        return f"Operation: not tested; a Type I examines design as of {view.as_of} and demands no evidence window"
+    return (
+        f"Operation: {controls['operating']} of {controls['in_scope']} controls operating, "
+        f"{controls['with_exceptions']} with exceptions noted · evidence windows: {windows['satisfied']} of "
+        f"{windows['expected']} satisfied, {windows['exception']} exception noted, {windows['missing']} missing, "
+        f"{windows['due'] + windows['open'] + windows['upcoming']} not due yet · {summary['stale']} stale"
+    )
+
+
+def subservice_criteria(readiness: Readiness) -> list[CriterionStatus]:
+    """In-scope criteria that a carve-out subservice organization bears on, or that CSOCs are mapped to."""
+    return [c for c in readiness.criteria if c.carved_out or c.csocs]
 
 
 def _checks(readiness: Readiness) -> str:
@@ -164,14 +216,8 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
         "",
         f"**Readiness {r.score.value:.1f}%**: {r.score.ready} of {r.score.total} criteria ready ({r.score.formula}).",
         "",
-        (
-            f"- Controls: {summary['controls']['in_scope']} in scope, {summary['controls']['designed']} designed, "
-            f"{summary['controls']['operating']} operating, {summary['controls']['ready']} ready"
-        ),
-        (
-            f"- Evidence windows: {summary['windows']['satisfied']} of {summary['windows']['expected']} satisfied, "
-            f"{summary['windows']['missing']} missing; {summary['stale']} stale requirements"
-        ),
+        f"- {design_line(summary)}",
+        f"- {operation_line(r, summary)}",
         f"- Evidence records not counted: {len(r.not_counted)} ({_checks(r)})",
     ]
     out.extend(f"- **Note:** {note}" for note in r.notes)
@@ -208,6 +254,21 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
         )
     if more := _more(len(_limited(missing, limit)), len(missing), "windows"):
         out.extend(["", more])
+    out.extend(["", f"## Exceptions noted ({len(r.exceptions)})", "", "Approved deviations, by control.", ""])
+    if r.exceptions:
+        out.extend(
+            [
+                "| Control | Deviation | Requirement | Window or sample | What happened | Management's response | Approved |",
+                "| --- | --- | --- | --- | --- | --- | --- |",
+            ]
+        )
+        out.extend(
+            f"| {e.control} | {_cell(e.deviation)} | {_cell(e.requirement or 'every requirement')} | {_cell(e.subject)} "
+            f"| {_cell(e.description)} | {_cell(e.management_response)} | {_cell(e.approved_by)}, {e.approved_on} |"
+            for e in _limited(r.exceptions, limit)
+        )
+    if more := _more(len(_limited(r.exceptions, limit)), len(r.exceptions), "exceptions"):
+        out.extend(["", more])
     stale = r.stale()
     out.extend(["", f"## Stale evidence ({len(stale)})", ""])
     if stale:
@@ -231,6 +292,23 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
         )
     if more := _more(len(_limited(r.not_counted, limit)), len(r.not_counted), "records not counted"):
         out.extend(["", more])
+    subservice = subservice_criteria(r)
+    out.extend(
+        [
+            "",
+            f"## Criteria resting on subservice organizations ({len(subservice)})",
+            "",
+            "A carved-out criterion stays in scope and is ready only through our controls; CSOCs are listed, never counted.",
+            "",
+        ]
+    )
+    if subservice:
+        out.extend(["| Criterion | Carved out | CSOCs | Our controls ready |", "| --- | --- | --- | --- |"])
+        out.extend(
+            f"| {c.id} | {_cell(', '.join(c.carved_out) or '-')} | {_cell(', '.join(c.csocs) or '-')} "
+            f"| {len(c.ready_controls)}/{len(c.controls)} |"
+            for c in subservice
+        )
     return "\n".join(out) + "\n"
 
 

@@ -134,10 +134,10 @@ def test_bundle_holds_trail_matrix_evidence_period_end_policies_and_a_manifest(b
 
     rows = list(csv.DictReader(io.StringIO(data["control-matrix.csv"].decode())))
     by_control = {(r["criterion"], r["control"]): r for r in rows}
-    assert by_control[("CC1.1", "TC-01")]["evidence_in_period"] == "EV-TC-01-2026Q1"
+    assert by_control[("CC1.1", "TC-01")]["evidence"] == "EV-TC-01-2026Q1"
     assert by_control[("CC1.1", "TC-01")]["owner"] == "IT Manager"
     assert by_control[("CC1.1", "TC-01")]["frequency"] == "quarterly"
-    assert "EV-TC-05-SCAN" in by_control[(rows_for(rows, "TC-05")[0], "TC-05")]["evidence_in_period"]
+    assert "EV-TC-05-SCAN" in by_control[(rows_for(rows, "TC-05")[0], "TC-05")]["evidence"]
     assert {r["criterion"] for r in rows} >= {"CC1.1", "CC9.2"}
 
 
@@ -293,8 +293,8 @@ def test_with_the_flag_the_bundle_lists_every_failure_and_does_not_count_them(tm
     assert "evidence/TC-03/config.yaml" in names
     tc03 = [row for row in matrix if row["control"] == "TC-03"]
     assert tc03
-    assert all(TAMPERED not in row["evidence_in_period"] and TAMPERED in row["note"] for row in tc03)
-    assert all(row["evidence_in_period"] == "EV-TC-03-2026Q1" for row in tc03)
+    assert all(TAMPERED not in row["evidence"] and TAMPERED in row["note"] for row in tc03)
+    assert all(row["evidence"] == "EV-TC-03-2026Q1" for row in tc03)
 
 
 def test_an_invalid_record_of_the_period_is_not_dropped_silently(tmp_path):
@@ -613,7 +613,155 @@ def test_the_bundle_holds_change_verdicts_with_excepted_findings_and_the_people_
     assert trail[made["branch"]]["commit"] == trail[made["merge"]]["parents"][1]
     assert [e["finding"] for e in trail[made["push"]]["excepted"]] == ["SK601"]
     meta = json.loads(data["bundle.json"])
-    assert meta["version"] == 2
+    assert meta["version"] == 3
     assert meta["trail"]["shape"] == 2
     assert meta["changes"]["excepted_findings"] == 1
     assert "`CHANGES.json`" in data["README.md"].decode()
+
+
+# -- the report's parts in the bundle ---------------------------------------------------------------
+
+REPORT_REGISTERS = {
+    "registers/subservice-organizations.yml": """\
+subservice_organizations:
+  - id: cloudco
+    name: CloudCo Hosting
+    services: Hosts the platform.
+    method: carve-out
+    criteria: [CC6.4]
+    csocs:
+      - id: CSOC-CLOUDCO-01
+        description: Only authorized staff enter the data centers.
+        criteria: [CC6.4]
+""",
+    "registers/user-entity-controls.yml": """\
+user_entity_controls:
+  - id: CUEC-01
+    description: "=cmd|' /C calc'!A0"
+    criteria: [CC6.2]
+  - id: CUEC-02
+    description: Customers keep their API keys secret.
+    criteria: [CC6.1]
+""",
+    "registers/deviations.yml": """\
+deviations:
+  - id: DEV-001
+    control: TC-02
+    requirement: review
+    window: 2026-Q2
+    description: The Q2 review was not done.
+    cause: "@SUM(1+1)"
+    effect: None found on a later review.
+    remediation: A deputy reviewer was named.
+    management_response: Accepted.
+    approved_by: CTO
+    approved_on: 2026-07-15
+  - id: DEV-002
+    control: TC-03
+    window: 2025-Q4
+    description: Before this period.
+    cause: c
+    effect: e
+    remediation: r
+    management_response: m
+  - id: DEV-003
+    control: TC-04
+    sample: HR-2291
+    description: One leaver was removed late.
+    cause: c
+    effect: e
+    remediation: r
+    management_response: m
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def report_repo(tmp_path_factory) -> GitRepo:
+    """Subservice organizations and user entity controls in place during the period; the deviations
+    log written up after it closed."""
+    repo = _honest_repo(tmp_path_factory.mktemp("report") / "repo")
+    for path, text in REPORT_REGISTERS.items():
+        if "deviations" not in path:
+            repo.write(path, text)
+    repo.commit("Registers", date="2026-04-05T10:00:00+00:00")
+    repo.write("registers/deviations.yml", REPORT_REGISTERS["registers/deviations.yml"])
+    repo.commit("Deviations of the period", date="2026-07-20T10:00:00+00:00")
+    return repo
+
+
+def _entries(repo: GitRepo, target: Path) -> dict[str, bytes]:
+    build_bundle(repo.root, date(2026, 1, 1), date(2026, 6, 30), target)
+    with zipfile.ZipFile(target) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_the_bundle_carries_the_report_parts(report_repo, tmp_path):
+    data = _entries(report_repo, tmp_path / "audit.zip")
+    assert json.loads(data["bundle.json"])["version"] == 3
+    assertion = data["MANAGEMENT-ASSERTION.md"].decode()
+    assert "throughout the period 2026-01-01 to 2026-06-30" in assertion
+    assert "**CloudCo Hosting**" in assertion
+    assert "CSOC-CLOUDCO-01" in assertion
+    assert "SYSTEM-DESCRIPTION.md" in data
+    assert any(name.startswith("system-description/") for name in data)
+    assert "period-end/registers/subservice-organizations.yml" in data
+    assert "period-end/registers/deviations.yml" not in data  # written after the period end
+    organizations = json.loads(data["SUBSERVICE-ORGANIZATIONS.json"])["subservice_organizations"]
+    assert [(o["id"], o["method"], [c["id"] for c in o["csocs"]]) for o in organizations] == [
+        ("cloudco", "carve-out", ["CSOC-CLOUDCO-01"])
+    ]
+    cuecs = list(csv.DictReader(io.StringIO(data["USER-ENTITY-CONTROLS.csv"].decode())))
+    assert [(c["id"], c["criteria"]) for c in cuecs] == [("CUEC-01", "CC6.2"), ("CUEC-02", "CC6.1")]
+    assert cuecs[0]["description"] == "'=cmd|' /C calc'!A0"
+    assert json.loads(data["USER-ENTITY-CONTROLS.json"])["user_entity_controls"][0]["description"] == "=cmd|' /C calc'!A0"
+
+
+def test_the_bundle_carries_the_deviations_of_the_period_and_marks_their_windows(report_repo, tmp_path):
+    data = _entries(report_repo, tmp_path / "audit.zip")
+    logged = json.loads(data["DEVIATIONS.json"])["deviations"]
+    # DEV-002 names a window before the period; DEV-003 a sample item, which no window dates.
+    assert [(d["id"], d["approved"]) for d in logged] == [("DEV-001", True), ("DEV-003", False)]
+    assert logged[0]["cause"] == "@SUM(1+1)"
+    rows = list(csv.DictReader(io.StringIO(data["DEVIATIONS.csv"].decode())))
+    assert rows[0]["cause"] == "'@SUM(1+1)"
+    assert (rows[0]["window"], rows[0]["approved_by"], rows[0]["approved_on"], rows[0]["approved"]) == (
+        "2026-Q2",
+        "CTO",
+        "2026-07-15",
+        "yes",
+    )
+    assert (rows[1]["sample"], rows[1]["window"], rows[1]["approved"]) == ("HR-2291", "", "no")
+    windows = list(csv.DictReader(io.StringIO(data["control-windows.csv"].decode())))
+    q2 = next(w for w in windows if (w["control"], w["windows"]) == ("TC-02", "2026-Q2"))
+    assert (q2["state"], q2["deviations"]) == ("exception noted", "DEV-001")
+    q1 = next(w for w in windows if (w["control"], w["windows"]) == ("TC-01", "2026-Q1"))
+    assert q1["records"] == "EV-TC-01-2026Q1"
+    assert q1["arrival_commits"] == report_repo.git("log", "-1", "--format=%H", "--", "evidence/TC-01/q1.yaml").strip()
+
+
+def test_the_bundle_workbook_holds_its_csv_files(report_repo, tmp_path):
+    import openpyxl
+
+    data = _entries(report_repo, tmp_path / "audit.zip")
+    workbook = openpyxl.load_workbook(io.BytesIO(data["control-matrix.xlsx"]))
+    for name in ("control-matrix", "control-windows"):
+        expected = list(csv.reader(io.StringIO(data[f"{name}.csv"].decode())))
+        found = [["" if v is None else v for v in row] for row in workbook[name].iter_rows(values_only=True)]
+        assert found == expected
+
+
+def test_the_bundle_judges_on_the_newest_commit_day_so_every_day_gives_the_same_bytes(report_repo, tmp_path):
+    data = _entries(report_repo, tmp_path / "audit.zip")
+    # Whatever the clock says when the test runs, the day of HEAD's commit (the deviations log) decides.
+    assert json.loads(data["bundle.json"])["assessed"]["today"] == "2026-07-20"
+    _entries(report_repo, tmp_path / "again.zip")
+    assert (tmp_path / "again.zip").read_bytes() == (tmp_path / "audit.zip").read_bytes()
+
+
+def test_a_head_commit_dated_before_its_parent_does_not_move_the_judging_day_back(tmp_path):
+    repo = _honest_repo(tmp_path / "repo")  # its newest commit: 2026-04-03
+    repo.write("registers/deviations.yml", REPORT_REGISTERS["registers/deviations.yml"])
+    repo.commit("A commit from a machine whose clock is wrong", date="2026-01-02T10:00:00+00:00")
+    data = _entries(repo, tmp_path / "audit.zip")
+    assert json.loads(data["bundle.json"])["assessed"]["today"] == "2026-04-03"

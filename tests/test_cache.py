@@ -337,14 +337,16 @@ def test_document_plain_data_round_trip(program_dir: ProgramDir) -> None:
         assert [getattr(back, name) for name in compared] == [getattr(doc, name) for name in compared]
     assert any(doc.diagnostics for doc in program.documents.values())
     assert any(doc.mentions for doc in program.documents.values())
+    assert any("description" in doc.filled_sections for doc in program.documents.values())
 
 
 @pytest.mark.parametrize(
     "plain",
     [
-        ["p.md", "policy", "yes", None, 1, [], []],
-        ["p.md", "policy", True, None, 1, [["SK999", "p.md", 1, "m", "h", "error"]], []],
-        ["p.md", "policy", True, None, 1, [["SK005", "p.md", 1, "m", "h", "fatal"]], []],
+        ["p.md", "policy", "yes", None, 1, [], [], []],
+        ["p.md", "policy", True, None, 1, [["SK999", "p.md", 1, "m", "h", "error"]], [], []],
+        ["p.md", "policy", True, None, 1, [["SK005", "p.md", 1, "m", "h", "fatal"]], [], []],
+        ["p.md", "policy", True, None, 1, [], [], [7]],
         ["p.md", "policy", True, None, 1, []],
     ],
 )

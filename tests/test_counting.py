@@ -82,7 +82,7 @@ def test_a_clean_program_counts_every_record_in_every_format(repo: GitRepo) -> N
     assert report["evidence_checks"] == {"files": True, "history": True}
     assert report["score"]["ready"] == report["score"]["total"]
     table = status(repo.root, "table")
-    assert "Evidence windows: 18 of 18 satisfied, 0 missing" in table
+    assert "evidence windows: 18 of 18 satisfied, 0 exception noted, 0 missing" in table
     assert "Evidence records not counted: 0 (verified against their files and Git history)" in table
     assert "- Evidence records not counted: 0 (verified against their files and Git history)" in plain(status(repo.root, "md"))
 

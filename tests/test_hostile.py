@@ -208,6 +208,8 @@ def test_every_command_that_reads_the_program_survives_hostile_documents(tmp_pat
         ["evidence", "verify", "--root", str(repo.root)],
         ["diff", "HEAD~1", "HEAD", "--root", str(repo.root)],
         ["bundle", "--period", "2026-01-01..2026-06-30", "-o", str(tmp_path / "bundle.zip"), "--root", str(repo.root)],
+        ["matrix", "--format", "xlsx", "-o", str(tmp_path / "matrix.xlsx"), "--root", str(repo.root)],
+        ["assertion", "--root", str(repo.root)],
     ):
         result = subprocess.run(
             [sys.executable, "-m", "soc2kit", *args], capture_output=True, text=True, timeout=120, check=False

@@ -66,9 +66,9 @@ def test_init_and_every_new_command_write_plain_yaml(tmp_path: Path, audit: str,
 
     new_policy(root, NewPolicy(title="Data Loss Prevention Policy"), today=TODAY)
     new_control(root, NewControl(title="DLP alert triage", prefix="AC", criteria=("CC6.7",), policies=("POL-DLP",)))
-    new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
+    new_evidence(root, "AC-15", requirement=None, collected=TODAY, collector="alice")
     (tmp_path / "review.csv").write_text("user,decision\nalice,keep\n")
-    add_evidence(root, AddRequest(control="AC-14", files=(tmp_path / "review.csv",), collected=TODAY, cwd=tmp_path), today=TODAY)
+    add_evidence(root, AddRequest(control="AC-15", files=(tmp_path / "review.csv",), collected=TODAY, cwd=tmp_path), today=TODAY)
     assert assert_plain(root) == written + 4  # a policy, a control and two evidence records
 
 

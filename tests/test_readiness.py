@@ -107,50 +107,51 @@ def test_type2_readiness_of_that_period(year_repo: GitRepo) -> None:
     assert (windows["expected"], windows["satisfied"], windows["missing"]) == (36, 35, 1)
 
 
-def test_type1_as_of_expects_the_latest_window_already_due(year_repo: GitRepo) -> None:
+def test_type1_as_of_tests_design_only_and_demands_no_window(year_repo: GitRepo) -> None:
+    # Before issue 13 a Type I view demanded the latest window already due (TC-03's 2025-Q3 was
+    # missing as of 2025-11-15). Type I tests design as of a date: no window is demanded.
     program = load_program(year_repo.root, use_cache=False)
-    august = assess(program, view_of(program, as_of=date(2025, 8, 15)))
-    assert august.view.describe() == "Type I as of 2025-08-15"
-    tc03 = next(c for c in august.controls if c.control.id == "TC-03")
-    [window] = tc03.requirements[0].windows
-    assert (window.window.label, window.state, window.records) == ("2025-Q2", "satisfied", ("EV-TC-03-2025Q2",))
-    assert august.score.value == 100.0
-
-    november = assess(program, view_of(program, as_of=date(2025, 11, 15)))
-    states = {c.control.id: c.requirements[0].windows[0] for c in november.controls}
-    assert {(w.window.label, w.state) for cid, w in states.items() if cid != "TC-03"} == {("2025-Q3", "satisfied")}
-    assert (states["TC-03"].window.label, states["TC-03"].state) == ("2025-Q3", "missing")
-    assert [m.control for m in november.missing_windows()] == ["TC-03"]
+    for as_of in (date(2025, 8, 15), date(2025, 11, 15)):
+        readiness = assess(program, view_of(program, as_of=as_of))
+        assert readiness.view.describe() == f"Type I as of {as_of}"
+        assert readiness.view.to_dict()["assesses"] == ["design"]
+        assert all(r.windows == [] for c in readiness.controls for r in c.requirements)
+        assert all(c.designed and c.ready and c.operating is None for c in readiness.controls)
+        assert readiness.missing_windows() == []
+        assert readiness.stale() == []
+        assert readiness.score.value == 100.0
+        summary = readiness.summary()
+        assert (summary["controls"]["designed"], summary["controls"]["operating"]) == (9, 0)
+        assert summary["windows"]["expected"] == 0
 
 
 def test_type1_as_of_ignores_records_collected_after_that_date(year_repo: GitRepo) -> None:
     program = load_program(year_repo.root, use_cache=False)
-    # Q3 records were collected on 2025-10-03: as of 2025-10-01 they do not exist yet, and Q3's
-    # evidence is not due before 2025-10-30, so Q2 is the window that counts.
+    # Q3 records were collected on 2025-10-03: as of 2025-10-01 they do not exist yet.
     early = assess(program, view_of(program, as_of=date(2025, 10, 1)))
-    assert {c.requirements[0].windows[0].window.label for c in early.controls} == {"2025-Q2"}
     assert all(c.requirements[0].records == 2 for c in early.controls)
     assert early.score.value == 100.0
+    # The first records were collected on 2025-04-03: as of 2025-04-01 no control has a design record.
+    before = assess(program, view_of(program, as_of=date(2025, 4, 1)))
+    assert not any(c.designed or c.design["has_evidence"] for c in before.controls)
+    assert before.score.value == 0.0
+    gap = next(g for g in before.gaps if g.id == "TC-01")
+    assert gap.missing == ("no design record or other evidence on or before 2025-04-01",)
 
 
-def test_type1_config_as_of_date_reports_the_missing_window(year_repo: GitRepo) -> None:
+def test_type1_config_as_of_date_reports_no_missing_window(year_repo: GitRepo) -> None:
+    # Was: SK501 for TC-03's 2025-Q3 as of 2025-11-15. A Type I demands no window, so no SK501 or SK502.
     year_repo.replace(
         "soc2kit.yml",
         "  type: type2\n  period: {start: 2025-01-01, end: 2025-12-31}",
         "  type: type1\n  as_of: 2025-11-15",
     )
-    found = [f for f in codes(year_repo.root) if f[0].startswith("SK5")]
-    assert found == [
-        (
-            "SK501",
-            "controls/TC-03.md",
-            REQUIREMENT_LINE,
-            (
-                "as of 2025-11-15, control TC-03 has no evidence for the quarterly window 2025-Q3 "
-                "(2025-07-01..2025-09-30, due by 2025-10-30); requirement 'review'"
-            ),
-        )
-    ]
+    assert [f for f in codes(year_repo.root) if f[0].startswith("SK5")] == []
+    # The same program as Type II over the year still misses TC-03's 2025-Q3.
+    year_repo.replace(
+        "soc2kit.yml", "  type: type1\n  as_of: 2025-11-15", "  type: type2\n  period: {start: 2025-01-01, end: 2025-12-31}"
+    )
+    assert [f[:2] for f in codes(year_repo.root) if f[0].startswith("SK5")] == [("SK501", "controls/TC-03.md")]
 
 
 def test_missing_windows_are_findings_only_once_the_grace_period_has_passed(program_dir: ProgramDir) -> None:
@@ -226,7 +227,13 @@ def test_design_checks_name_what_is_missing(program_dir: ProgramDir) -> None:
     program_dir.replace("controls/TC-06.md", "evidence:\n  - id: review\n    description: Signed review\n", "evidence: []\n")
     readiness = assess(load_program(program_dir.root, use_cache=False, today=date(2026, 4, 15)))
     design = {c.control.id: c.design for c in readiness.controls}
-    assert design["TC-01"] == {"policy_approved": True, "owner_set": True, "requirement_defined": True, "has_evidence": True}
+    assert design["TC-01"] == {
+        "policy_approved": True,
+        "owner_set": True,
+        "procedure_described": True,
+        "requirement_defined": True,
+        "has_evidence": True,
+    }
     assert not design["TC-02"]["owner_set"]
     assert not design["TC-04"]["policy_approved"]
     assert not design["TC-05"]["has_evidence"]
@@ -475,6 +482,7 @@ def test_windows_are_reported_as_runs_of_equal_state(program_dir: ProgramDir) ->
             "state": "satisfied",
             "records": ["EV-TC-01-2026Q1"],
             "not_counted": [],
+            "deviations": [],
         },
         {
             "first": "2026-02-01",
@@ -486,6 +494,7 @@ def test_windows_are_reported_as_runs_of_equal_state(program_dir: ProgramDir) ->
             "state": "missing",
             "records": [],
             "not_counted": [],
+            "deviations": [],
         },
     ]
     [finding] = [d for d in program.diagnostics if d.code == "SK501" and d.path == "controls/TC-01.md"]

@@ -156,10 +156,10 @@ def test_new_documents_get_next_ids_and_pass_check(tmp_path: Path) -> None:
     control_path = new_control(
         root, NewControl(title="DLP alert triage", prefix="AC", criteria=("CC6.7",), policies=("POL-DLP",))
     )
-    assert control_path.name == "AC-14.md"
-    evidence_path = new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
+    assert control_path.name == "AC-15.md"
+    evidence_path = new_evidence(root, "AC-15", requirement=None, collected=TODAY, collector="alice")
     # Named as `evidence add` names a record: a folder per record, its files beside record.yaml.
-    assert evidence_path == root / "evidence" / "AC-14" / "2026-11-22-dlp-alert-triage" / "record.yaml"
+    assert evidence_path == root / "evidence" / "AC-15" / "2026-11-22-dlp-alert-triage" / "record.yaml"
     program = load_program(root, use_cache=False, today=TODAY)
     # What `new` wrote is not finished: its placeholders fail check (SK014) until they are replaced.
     placeholders = {(d.path, d.line) for d in program.errors if d.code == "SK014"}
@@ -167,10 +167,10 @@ def test_new_documents_get_next_ids_and_pass_check(tmp_path: Path) -> None:
     assert "SK014" in {d.code for d in program.errors}
     assert "SK304" in {d.code for d in program.diagnostics}
     assert program.policies["POL-DLP"].status == "draft"
-    assert program.controls["AC-14"].policies == ["POL-DLP"]
-    assert program.evidence_of(program.controls["AC-14"])[0].id == "EV-AC-14-20261122-DLP-ALERT-TRIAGE"
-    second = new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
-    assert second == root / "evidence" / "AC-14" / "2026-11-22-dlp-alert-triage-2" / "record.yaml"
+    assert program.controls["AC-15"].policies == ["POL-DLP"]
+    assert program.evidence_of(program.controls["AC-15"])[0].id == "EV-AC-15-20261122-DLP-ALERT-TRIAGE"
+    second = new_evidence(root, "AC-15", requirement=None, collected=TODAY, collector="alice")
+    assert second == root / "evidence" / "AC-15" / "2026-11-22-dlp-alert-triage-2" / "record.yaml"
 
 
 def test_new_refuses_to_overwrite_and_bad_references(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ import yaml
 from conftest import ProgramDir, make_program, run_cli
 
 from soc2kit.evidence.add import AddRequest, add_evidence
+from soc2kit.layout import REGISTERS
 from soc2kit.loader import load_program
 from soc2kit.new import NewControl, NewPolicy, new_control, new_evidence, new_policy
 from soc2kit.schema import render_schemas
@@ -67,6 +68,7 @@ def program_files(root: Path) -> list[tuple[Path, str]]:
     for folder, kind in KINDS.items():
         pattern = "*.yaml" if kind == "evidence" else "*.md"
         files += [(p, kind) for p in sorted((root / folder).rglob(pattern)) if p.name not in {"README.md", "index.md"}]
+    files += [(root / path, register.kind) for path, register in REGISTERS.items() if (root / path).is_file()]
     return files
 
 
@@ -87,12 +89,12 @@ def written_program(tmp_path: Path) -> Path:
     )
     new_policy(root, NewPolicy(title="Data Loss Prevention Policy"), today=TODAY)
     new_control(root, NewControl(title="DLP alert triage", prefix="AC", criteria=("CC6.7",), policies=("POL-DLP",)))
-    new_evidence(root, "AC-14", requirement=None, collected=TODAY, collector="alice")
+    new_evidence(root, "AC-15", requirement=None, collected=TODAY, collector="alice")
     export = tmp_path / "export.csv"
     export.write_text("user,reviewed\nalice,yes\n", encoding="utf-8")
     add_evidence(
         root,
-        AddRequest("AC-14", (export,), collected=date(2026, 4, 2), covers=(date(2026, 1, 1), date(2026, 3, 31))),
+        AddRequest("AC-15", (export,), collected=date(2026, 4, 2), covers=(date(2026, 1, 1), date(2026, 3, 31))),
         today=TODAY,
     )
     return root
@@ -160,7 +162,7 @@ def test_every_file_soc2kit_writes_names_its_schema_first(tmp_path: Path) -> Non
 
 def test_findings_keep_their_real_lines_below_the_schema_line(tmp_path: Path) -> None:
     root = written_program(tmp_path)
-    [record] = (root / "evidence" / "AC-14").glob("2026-04-02-*/record.yaml")
+    [record] = (root / "evidence" / "AC-15").glob("2026-04-02-*/record.yaml")
     text = record.read_text(encoding="utf-8")
     record.write_text(text.replace("collected: 2026-04-02", "collected: 2026-13-02"), encoding="utf-8")
     policy = root / "policies" / "data-loss-prevention.md"
@@ -231,7 +233,7 @@ def test_schema_check_judges_the_schema_folder_an_adopter_keeps(tmp_path: Path) 
     assert run_cli("schema", "--check", "--root", str(root)).returncode == 0
 
     # A line may point at a local copy instead of the URL (an editor offline): it must exist and be current.
-    record = next((root / "evidence" / "AC-14").rglob("record.yaml"))
+    record = next((root / "evidence" / "AC-15").rglob("record.yaml"))
     record_text = record.read_text(encoding="utf-8")
     local = "# yaml-language-server: $schema=../../../editor-schemas/evidence-record.schema.json"
     record.write_text(record_text.replace(schema_line("evidence"), local), encoding="utf-8")

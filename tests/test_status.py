@@ -28,6 +28,7 @@ TOP_KEYS = {
     "stale",
     "evidence_checks",
     "not_counted",
+    "exceptions",
     "controls",
 }
 
@@ -60,18 +61,19 @@ def test_status_on_the_repo_program_prints_a_readable_overview() -> None:
 def test_status_json_has_the_documented_shape() -> None:
     report = status_json(str(REPO))
     assert set(report) == TOP_KEYS
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["tool"] == {"name": "soc2kit", "version": __version__}
     assert report["program"] == {"organization": "Acme Inc.", "system": "Acme Platform"}
-    assert set(report["view"]) == {"type", "as_of", "period", "today", "timezone", "grace", "ended", "description"}
+    assert set(report["view"]) == {"type", "as_of", "period", "today", "timezone", "grace", "ended", "assesses", "description"}
+    assert report["view"]["assesses"] == ["design", "operation"]
     assert report["view"]["period"] == {"start": "2026-01-01", "end": "2026-06-30"}
     assert set(report["score"]) == {"value", "ready", "total", "formula"}
     assert report["score"]["total"] == 61
     assert report["score"]["value"] == round(100 * report["score"]["ready"] / 61, 1)
-    assert set(report["summary"]) == {"criteria", "controls", "windows", "stale", "gaps", "not_counted"}
+    assert set(report["summary"]) == {"criteria", "controls", "windows", "stale", "gaps", "not_counted", "exceptions"}
     assert set(report["summary"]["criteria"]) == {"in_scope", "ready", "not_ready", "uncovered", "excluded"}
-    assert set(report["summary"]["controls"]) == {"in_scope", "designed", "operating", "ready", "out_of_scope"}
-    assert set(report["summary"]["windows"]) == {"expected", "satisfied", "missing", "due", "open", "upcoming"}
+    assert set(report["summary"]["controls"]) == {"in_scope", "designed", "operating", "with_exceptions", "ready", "out_of_scope"}
+    assert set(report["summary"]["windows"]) == {"expected", "satisfied", "exception", "missing", "due", "open", "upcoming"}
     assert {tuple(sorted(t)) for t in report["categories"] + report["series"]} == {("category", "id", "ready", "title", "total")}
     assert [c["id"] for c in report["categories"]] == [
         "security",
@@ -80,7 +82,17 @@ def test_status_json_has_the_documented_shape() -> None:
         "processing-integrity",
         "privacy",
     ]
-    assert set(report["criteria"][0]) == {"id", "title", "series", "category", "state", "controls", "ready_controls"}
+    assert set(report["criteria"][0]) == {
+        "id",
+        "title",
+        "series",
+        "category",
+        "state",
+        "controls",
+        "ready_controls",
+        "csocs",
+        "carved_out",
+    }
     assert set(report["gaps"][0]) == {"kind", "id", "title", "owner", "path", "missing", "blocks"}
     assert set(report["missing_windows"][0]) == {
         "control",
@@ -109,13 +121,32 @@ def test_status_json_has_the_documented_shape() -> None:
         "design",
         "operating",
         "ready",
+        "exceptions",
+        "design_records",
         "windows",
         "requirements",
     }
-    assert set(control["design"]) == {"policy_approved", "owner_set", "requirement_defined", "has_evidence"}
+    assert set(control["design"]) == {
+        "policy_approved",
+        "owner_set",
+        "procedure_described",
+        "requirement_defined",
+        "has_evidence",
+    }
     requirement = control["requirements"][0]
     assert set(requirement) == {"id", "frequency", "records", "newest", "fresh_until", "stale", "windows"}
-    assert set(requirement["windows"][0]) == {"first", "last", "count", "start", "end", "due", "state", "records", "not_counted"}
+    assert set(requirement["windows"][0]) == {
+        "first",
+        "last",
+        "count",
+        "start",
+        "end",
+        "due",
+        "state",
+        "records",
+        "not_counted",
+        "deviations",
+    }
     assert report["summary"]["gaps"] == len(report["gaps"])
     assert report["summary"]["windows"]["missing"] == sum(m["count"] for m in report["missing_windows"])
     windows = [w for c in report["controls"] for r in c["requirements"] for w in r["windows"]]
@@ -153,10 +184,16 @@ def test_type2_period_override_and_type1_as_of(tmp_path: Path) -> None:
     assert as_of["view"]["type"] == "type1"
     assert as_of["view"]["as_of"] == "2025-11-15"
     assert as_of["view"]["period"] is None
-    assert [(m["control"], m["first"]) for m in as_of["missing_windows"]] == [("TC-03", "2025-Q3")]
+    # Was: TC-03's 2025-Q3 missing as of 2025-11-15. Type I tests design only and demands no window.
+    assert as_of["view"]["assesses"] == ["design"]
+    assert as_of["missing_windows"] == []
+    assert as_of["summary"]["windows"]["expected"] == 0
+    assert as_of["summary"]["controls"]["designed"] == 9
     table = run_cli("status", str(repo.root), "--as-of", "2025-11-15").stdout
     assert "Type I as of 2025-11-15" in table
-    assert "  2025-Q3                TC-03      review" in table
+    assert "Design: 9 of 9 controls designed (policy, owner, procedure, design record), 9 ready" in table
+    assert "Operation: not tested; a Type I examines design as of 2025-11-15 and demands no evidence window" in table
+    assert "Windows missing evidence (0 in 0 runs)" in table
 
 
 def test_markdown_report(tmp_path: Path) -> None:
@@ -213,4 +250,4 @@ def test_progress_display_goes_to_a_terminal_stderr_only(program_dir: ProgramDir
     result, shown = run_cli_with_terminal_stderr("status", str(program_dir.root), "--format", "json")
     assert result.returncode == 0
     assert b"Reading the program" in shown
-    assert json.loads(result.stdout)["version"] == 1  # stdout stays clean JSON
+    assert json.loads(result.stdout)["version"] == 2  # stdout stays clean JSON

@@ -24,12 +24,13 @@ import pytest
 from packaging.requirements import Requirement
 
 import soc2kit
+from soc2kit.layout import REGISTERS
 from soc2kit.schema import render_schemas
 from soc2kit.schema_line import schema_line, schema_url
 from tests.test_workflows import actionlint
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "soc2kit.yml", "policies", "controls", "schema", "soc2kit")
+SOURCES = ("pyproject.toml", "README.md", "soc2kit.yml", "policies", "controls", "system", "registers", "schema", "soc2kit")
 STARTER = "soc2kit/starter_program"
 ALL_CATEGORIES = "security,availability,confidentiality,processing-integrity,privacy"
 
@@ -37,8 +38,10 @@ ALL_CATEGORIES = "security,availability,confidentiality,processing-integrity,pri
 def starter_files() -> dict[str, bytes]:
     """The repository's own program, which is the starter: path inside the package, bytes."""
     files = {f"{STARTER}/soc2kit.yml": (REPO / "soc2kit.yml").read_bytes()}
-    for folder in ("policies", "controls"):
+    for folder in ("policies", "controls", "system"):
         files |= {f"{STARTER}/{folder}/{p.name}": p.read_bytes() for p in sorted((REPO / folder).glob("*.md"))}
+    for register in REGISTERS:  # by name: registers/change-exceptions.yml is this repository's own, no starter's
+        files[f"{STARTER}/{register}"] = (REPO / register).read_bytes()
     return files
 
 
@@ -121,7 +124,7 @@ def test_one_version_string(built: Built) -> None:
 def test_sdist_and_wheel_hold_the_starter_as_real_files(built: Built) -> None:
     expected = starter_files()
     assert sum("/policies/" in p for p in expected) == 24
-    assert sum("/controls/" in p for p in expected) > 150
+    assert sum("/controls/" in p for p in expected) > 140
     with tarfile.open(built.sdist) as archive:
         members = {m.name.split("/", 1)[1]: m for m in archive.getmembers() if f"/{STARTER}/" in m.name}
         assert [n for n, m in members.items() if not (m.isfile() or m.isdir())] == []  # no symbolic link left
@@ -141,9 +144,10 @@ def test_init_from_the_wheel_creates_the_whole_starter(built: Built, tmp_path: P
     controls = sorted(p.name for p in (tmp_path / "program" / "controls").glob("*.md"))
     assert policies == sorted(p.name for p in (REPO / "policies").glob("*.md"))
     assert controls == sorted(p.name for p in (REPO / "controls").glob("*.md"))
+    assert sorted(p.name for p in (tmp_path / "program" / "registers").iterdir()) == sorted(r.split("/")[-1] for r in REGISTERS)
     assert f"{len(policies)} policies (as drafts), {len(controls)} controls." in created.stdout
     assert len(policies) == 24
-    assert len(controls) > 150
+    assert len(controls) > 140
     checked = run(built.soc2kit, "check", "program", "--format", "json", "--no-cache", cwd=tmp_path)
     # A new program passes; its policies awaiting approval are warnings (SK304) while it is adopted, one per policy.
     assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -13,6 +13,7 @@ import click
 
 from soc2kit import __version__
 from soc2kit.cli import check, evidence, population, scaffold, status
+from soc2kit.cli import matrix as matrix_commands
 from soc2kit.cli import schema as schema_commands
 from soc2kit.cli import trail as trail_commands
 from soc2kit.cli.options import EXIT_OK, EXIT_USAGE
@@ -71,6 +72,8 @@ for command in (
     trail_commands.changes,
     trail_commands.bundle,
     trail_commands.diff,
+    matrix_commands.matrix,
+    matrix_commands.assertion,
 ):
     main.add_command(command)
 trail_commands.changes.add_command(population.population)

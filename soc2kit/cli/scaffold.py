@@ -74,6 +74,7 @@ def init(
     click.echo(
         f"Created a SOC 2 program for {organization} in {result.root}: {result.policies} policies (as drafts), {result.controls} controls."
     )
+    click.echo(_audit_type_note(options))
     if system is None:
         click.echo("The system the audit covers is not named yet: set `system: name:` in soc2kit.yml (check warns, SK022).")
     for path in result.kept:
@@ -87,6 +88,20 @@ def init(
     elif result.commit:
         click.echo(f"First commit: {result.commit[:12]}")
     click.echo("Next: read README.md, review and approve the policies, run `soc2kit check`, then push (docs/adopting.md).")
+
+
+def _audit_type_note(options: InitOptions) -> str:
+    """Which examination soc2kit.yml names, what it tests and how to choose the other one."""
+    if options.audit_type == "type1":
+        return (
+            f"Audit: Type I as of {options.as_of or date.today()}: the design of each control is tested as of that date (policy, owner, "
+            "procedure, a design record); no evidence windows are demanded. For a Type II (operation over a 3 to 12 month "
+            "period) set `audit: {type: type2, period: {start: ..., end: ...}}` in soc2kit.yml."
+        )
+    return (
+        f"Audit: Type II over {options.period_start}..{options.period_end}: the design of each control, and evidence that "
+        "it operated in every window of its frequency over the period. Design records of an earlier Type I carry forward."
+    )
 
 
 def _options(

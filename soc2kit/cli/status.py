@@ -24,8 +24,8 @@ from soc2kit.cli.options import (
 
 @click.command()
 @program_argument
-@click.option("--as-of", callback=iso_date, help="Type I view: readiness as of this date.")
-@click.option("--period", callback=period, metavar="START..END", help="Type II view: readiness over this period.")
+@click.option("--as-of", callback=iso_date, help="Type I view: design as of this date.")
+@click.option("--period", callback=period, metavar="START..END", help="Type II view: design and operation over this period.")
 @click.option(
     "--format",
     "output_format",
@@ -60,11 +60,13 @@ def status(
     seed: str | None,
     no_cache: bool,
 ) -> int:
-    """Readiness of the program in PATH (default: found upwards, as for check): score, bars per
-    category and series, gaps, missing and stale evidence.
+    """Readiness of the program in PATH (default: found upwards, as for check): score, design and
+    operation counts, bars per category and series, gaps, missing and stale evidence, exceptions
+    noted (approved deviations) and criteria resting on subservice organizations.
 
-    Type I (as of a date) or Type II (over a period), as soc2kit.yml says unless --as-of or --period
-    is given. Exit 0 with the report, 2 on a usage error or an unusable soc2kit.yml.
+    Type I (design as of a date, no evidence windows) or Type II (design and operation over a
+    period), as soc2kit.yml says unless --as-of or --period is given. Exit 0 with the report, 2 on
+    a usage error or an unusable soc2kit.yml.
     """
     from soc2kit.errors import UsageError
 

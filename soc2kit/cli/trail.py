@@ -154,7 +154,8 @@ def changes_check(
 )
 def bundle(root: Path, period: tuple[date, date], output: Path, include_failed_evidence: bool) -> int:
     """Build the auditor's zip for a period: trail to HEAD, control matrix, evidence, every policy version
-    in force, the program at the period end, and a MANIFEST of sha256 digests. Deterministic: two runs
+    in force, the program at the period end, the report's parts (management's assertion, system
+    description, subservice organizations, user entity controls, deviations), and a MANIFEST of sha256 digests. Deterministic: two runs
     give identical bytes. Exit 1, writing nothing, when evidence of the period fails verification."""
     from soc2kit.bundle import build_bundle
 

@@ -9,11 +9,35 @@ from collections.abc import Iterator
 
 from soc2kit.diagnostics import Diagnostic
 from soc2kit.program import Program
-from soc2kit.rules import adoption, config, coverage, evidence, line_endings, policies, readiness, references
+from soc2kit.rules import (
+    adoption,
+    config,
+    coverage,
+    evidence,
+    line_endings,
+    policies,
+    readiness,
+    references,
+    registers,
+    statements,
+    system,
+)
 
 
 def run_rules(program: Program) -> Iterator[Diagnostic]:
     """Every family that looks at the whole program. The content family (SK012-SK014) looks at one
     document at a time, so it runs as each document is read (see `soc2kit.check.DOCUMENT_CHECK`)."""
-    for family in (config, references, coverage, policies, adoption, evidence, line_endings, readiness):
+    for family in (
+        config,
+        references,
+        coverage,
+        policies,
+        statements,
+        adoption,
+        evidence,
+        line_endings,
+        readiness,
+        system,
+        registers,
+    ):
         yield from family.check(program)

@@ -1,5 +1,7 @@
-"""SK501-SK507: evidence over the audit period. Missing windows once the period has ended (or the
-Type I as-of date has passed), stale evidence while it runs, and dates that cannot be right.
+"""SK501-SK507, SK731: evidence over the audit period. Missing windows once the Type II period has ended,
+stale evidence while it runs, and dates that cannot be right. A Type I tests design only, so it
+demands no window and nothing goes stale there; once its as-of date has passed, each in-scope
+control needs a design record on or before it (SK731).
 
 The windows and freshness come from `soc2kit.readiness` (one model for `check` and `status`)."""
 
@@ -27,12 +29,30 @@ def check(program: Program) -> Iterator[Diagnostic]:
         return
     readiness = assess(program, view)
     yield from _period(program, view, readiness.controls)
+    if not view.tests_operation:
+        if view.ended:
+            yield from _design_records_missing(program, view, readiness.controls)
+        return
     for status in readiness.controls:
         for requirement in status.requirements:
             if view.ended:
-                yield from _missing(program, view, status, requirement)
+                yield from _missing(program, status, requirement)
             elif requirement.stale:
                 yield _stale(program, status, requirement)
+
+
+def _design_records_missing(program: Program, view: View, controls: list[ControlStatus]) -> Iterator[Diagnostic]:
+    """SK731: a Type I whose as-of date has passed needs a design record for each control (SK403 stops then)."""
+    for status in controls:
+        if status.design["has_evidence"]:
+            continue
+        doc = program.source("control", status.control.id)
+        yield diagnostic(
+            "SK731",
+            doc.path,
+            doc.line_of("evidence"),
+            f"as of {view.reference}, control {status.control.id} has no design record or other evidence that counts",
+        )
 
 
 def _requirement_line(program: Program, status: ControlStatus, requirement: RequirementStatus) -> tuple[str, int]:
@@ -42,7 +62,7 @@ def _requirement_line(program: Program, status: ControlStatus, requirement: Requ
     return doc.path, doc.line_of("evidence", requirement.index, "id")
 
 
-def _missing(program: Program, view: View, status: ControlStatus, requirement: RequirementStatus) -> Iterator[Diagnostic]:
+def _missing(program: Program, status: ControlStatus, requirement: RequirementStatus) -> Iterator[Diagnostic]:
     missing = runs(requirement.windows, only="missing")
     if not missing:
         return  # the common case: no line needed, so the document is not parsed again for its lines
@@ -52,16 +72,16 @@ def _missing(program: Program, view: View, status: ControlStatus, requirement: R
     for run in missing:
         first, last = run.first, run.last
         if requirement.frequency == periods.ON_EVENT:
-            where = f"on or before {view.reference}" if view.type == "type1" else f"in the period {first.window.label}"
-            message = f"control {control} has no {name} record {where} (on-event: at least one is expected)"
+            message = (
+                f"control {control} has no {name} record in the period {first.window.label} (on-event: at least one is expected)"
+            )
         else:
             if len(run.windows) == 1:
                 what = f"the {requirement.frequency} window {first.window.label}"
             else:
                 what = f"{len(run.windows)} {requirement.frequency} windows, {first.window.label} to {last.window.label}"
             days = f"{first.window.start}..{last.window.end}"
-            prefix = f"as of {view.reference}, " if view.type == "type1" else ""
-            message = f"{prefix}control {control} has no evidence for {what} ({days}, due by {last.due}); {name}"
+            message = f"control {control} has no evidence for {what} ({days}, due by {last.due}); {name}"
         yield diagnostic("SK501", path, line, message)
 
 
@@ -107,14 +127,17 @@ def _dates(program: Program, view: View) -> Iterator[Diagnostic]:
     today = program.today
     for record in program.evidence.values():
         covers = record.covers
+        # A design record fills no window, so where its range falls against the period or its windows does not matter.
+        windowed = record.purpose == "operating"
         future = record.collected > today or (covers is not None and covers.end > today)
         outside = (
-            covers is not None
+            windowed
+            and covers is not None
             and view.period is not None
             and view.period[0] <= record.collected <= view.period[1]
             and (covers.end < view.period[0] or covers.start > view.period[1])
         )
-        straddle = _straddles(program, record) if covers is not None else ""
+        straddle = _straddles(program, record) if covers is not None and windowed else ""
         if not (future or outside or straddle):
             continue
         doc = program.source("evidence", record.id)

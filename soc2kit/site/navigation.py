@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from soc2kit import escaping
+from soc2kit.site.pages.system import SYSTEM
 from soc2kit.site.portal import (
     CHANGES,
     CONTROLS,
@@ -47,13 +48,16 @@ def navigation(
     for page in by_section["criteria"]:
         if page.path != CRITERIA:
             criteria[page.path.removeprefix("criteria/").split(".", 1)[0]].append({escaping.html(page.title): page.path})
+    registers = by_section.get("registers")
     nav: list[NavItem] = [
         {"Home": HOME},
+        *([{"System description": entries("system", SYSTEM)}] if by_section.get("system") else []),
         {"Policies": entries("policies", POLICIES)},
         {"Controls": [CONTROLS, *({family: items} for family, items in controls.items())]},
         {"Criteria": [CRITERIA, *({escaping.html((series or {}).get(sid, sid)): items} for sid, items in criteria.items())]},
         {"Evidence": entries("evidence", EVIDENCE)},
         {"Changes": CHANGES},
+        *([{"Registers": [{escaping.html(page.title): page.path} for page in by_section["registers"]]}] if registers else []),
         {f"Findings ({errors})" if errors else "Findings": FINDINGS},
         {"Reference": entries("reference", REFERENCE)},
     ]

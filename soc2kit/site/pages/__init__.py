@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from soc2kit.site.pages import changes, controls, criteria, dashboard, evidence, findings, policies, reference
+from soc2kit.site.pages import changes, controls, criteria, dashboard, evidence, findings, policies, reference, registers, system
 from soc2kit.site.portal import GeneratedPage, Portal
 
-BUILDERS = (dashboard, policies, controls, criteria, evidence, changes, findings, reference)
+BUILDERS = (dashboard, system, policies, controls, criteria, evidence, changes, registers, findings, reference)
 
 
 def build_pages(portal: Portal) -> list[GeneratedPage]:

@@ -7,9 +7,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from soc2kit.program import MemoKey
 from soc2kit.site import markdown as md
 from soc2kit.site import revisions, status
 from soc2kit.site.portal import CONTROLS, GeneratedPage, Portal, control_page, month_page
+from soc2kit.statements import policy_statements
+
+TESTED_STATEMENTS: MemoKey[dict[tuple[str, str], list[int]]] = MemoKey("site.tested-statements")
+"""(control ID, policy ID) -> numbers of the policy's statements that name the control in `Tested by:`."""
 
 
 def family(control_id: str) -> str:
@@ -103,18 +108,20 @@ def page(portal: Portal, control: Any) -> GeneratedPage:
             )
         )
     parts += ["## Criteria", "", md.table(["Criterion", "Title", "Category", "Scope"], criteria_rows), ""]
+    tested = _tested_statements(portal)
     policy_rows = [
         (
             portal.policy_link(path, pid),
             md.text(program.policies[pid].title) if pid in program.policies else "",
             md.text(program.policies[pid].status) if pid in program.policies else "",
+            md.text(", ".join(str(number) for number in tested.get((control.id, pid), []))),
         )
         for pid in control.policies
     ]
     parts += [
         "## Policies",
         "",
-        md.table(["Policy", "Title", "Status"], policy_rows, empty="*This control implements no policy.*"),
+        md.table(["Policy", "Title", "Status", "Statements it tests"], policy_rows, empty="*This control implements no policy.*"),
         "",
     ]
     parts += ["## Readiness", "", status.design_checklist(portal, control), ""]
@@ -177,3 +184,17 @@ def records_table(portal: Portal, from_page: str, records: list[Any], *, with_co
         rows.append(row)
     headers = ["Record", *(["Control"] if with_control else []), "Requirement", "Collected", "Covers", "Files"]
     return md.table(headers, rows, empty="*No evidence recorded yet.*")
+
+
+def _tested_statements(portal: Portal) -> dict[tuple[str, str], list[int]]:
+    """Which statements of which policy name each control, read once per build for every control page."""
+    program = portal.program
+    found: dict[tuple[str, str], list[int]] | None = program.memo.get(TESTED_STATEMENTS)
+    if found is None:
+        found = {}
+        for policy in program.policies.values():
+            for statement in policy_statements(program.source("policy", policy.id)):
+                for control_id in statement.controls:
+                    found.setdefault((control_id, policy.id), []).append(statement.number)
+        program.memo.put(TESTED_STATEMENTS, found)
+    return found

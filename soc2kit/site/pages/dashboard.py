@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from soc2kit.readiness import Gap, Readiness
 from soc2kit.site import markdown as md
+from soc2kit.site import status
 from soc2kit.site.portal import CONTROLS, CRITERIA, FINDINGS, HOME, GeneratedPage, Portal, criterion_page
 
 
@@ -113,6 +114,8 @@ def page(portal: Portal) -> GeneratedPage:
         "</div>",
         "</div>",
         "",
+        status.design_and_operation(portal, HOME),
+        "",
         "## Top gaps",
         "",
         "What holds the audit back most: the gaps that block the most criteria come first.",
@@ -188,7 +191,8 @@ def page(portal: Portal) -> GeneratedPage:
         (
             f"    Score = {md.text(score.formula)} = {score.ready} / {score.total}. A criterion is ready when at least one "
             "in-scope control mapped to it is ready; a control is ready when it is designed (its policies approved, an "
-            "owner, an evidence requirement and at least one record) and no evidence window of the period is missing."
+            "owner, its procedure described, an evidence requirement and a design record) and, in a Type II, no evidence window of "
+            "the period is missing."
         ),
         "",
     ]
