@@ -12,6 +12,8 @@ Public API
         One `git log` pass over everything reachable from `rev` (all parents), then linear graph
         work: for each merge commit on the first-parent line of `rev` (only those in `shas` when
         given), the sorted authors of the commits it merged.
+    MergedAuthors(root, rev): the same map as a Mapping whose `git log` runs in the background from
+        construction; .resolve() -> the dict (raises HistoryUnavailableError as merged_authors does).
     authorship(commit, merged, *, pr=None) -> Authorship
         `pr`: a pull request number confirmed by GitHub (the API); without it, `github_pr(commit)`.
     github_pr(commit) -> int | None: the pull request a commit's subject names, counted only when
@@ -21,10 +23,11 @@ Public API
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 from soc2kit.git import GitError, HistoryUnavailableError, stream
 from soc2kit.history import Commit, pr_number
@@ -68,30 +71,70 @@ def authorship(commit: Commit, merged: Mapping[str, tuple[str, ...]], *, pr: int
     return Authorship(kind, (commit.author,), None, commit.committer)
 
 
-def _records(output: IO[bytes]) -> Iterator[tuple[str, str, str]]:
-    """(sha, parents, author) triples read from the NUL-terminated fields git prints.
+def _graph(output: bytes) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Each commit's parents and author, from the NUL-terminated fields git prints (sha, parents, author).
 
-    Read whole and split once (C loops, not a generator step per field): the graph walk keeps every
-    commit's parents and author anyway, so the output is no larger than what is held after it.
+    Read whole and split once, the maps built by C loops (no Python step per commit): the graph walk
+    keeps every commit's parents and author anyway, so the output is no larger than what is held after it.
     """
-    tokens = output.read().decode("utf-8", "replace").split("\0")
+    tokens = output.decode("utf-8", "replace").split("\0")
     whole = len(tokens) - len(tokens) % 3  # the last token is what follows the final NUL: git's newline
     shas = [sha.lstrip("\n") for sha in tokens[0:whole:3]]  # git ends each commit's record with a newline
-    return zip(shas, tokens[1:whole:3], tokens[2:whole:3], strict=True)
+    return dict(zip(shas, map(str.split, tokens[1:whole:3]), strict=True)), dict(zip(shas, tokens[2:whole:3], strict=True))
 
 
 def merged_authors(root: str | Path, rev: str, shas: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
     """For each first-parent merge of `rev`, the authors of the commits it merged (see the module doc)."""
-    parents_of: dict[str, tuple[str, ...]] = {}
-    author_of: dict[str, str] = {}
-    interned: dict[str, str] = {}
+    return _merged(_read_graph(Path(root), rev), shas)
+
+
+def _read_graph(root: Path, rev: str) -> bytes:
     try:
-        with stream(["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, "--"], cwd=Path(root)) as out:
-            for sha, parents, author in _records(out):
-                parents_of[sha] = tuple(parents.split())
-                author_of[sha] = interned.setdefault(author, author)
+        with stream(["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, "--"], cwd=root) as out:
+            return out.read()
     except GitError as exc:
         raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
+
+
+class MergedAuthors(Mapping[str, tuple[str, ...]]):
+    """`merged_authors(root, rev)` read in the background: the `git log` starts at once and a thread
+    collects its output while the caller works (it reads other commits, files, blobs); the map is built
+    on first use, and a failure of that git log is raised then."""
+
+    def __init__(self, root: str | Path, rev: str) -> None:
+        self._output: bytes | BaseException = b""
+        self._map: dict[str, tuple[str, ...]] | None = None
+        self._reader = threading.Thread(target=self._read, args=(Path(root), rev), daemon=True)
+        self._reader.start()
+
+    def _read(self, root: Path, rev: str) -> None:
+        try:
+            self._output = _read_graph(root, rev)
+        except BaseException as exc:  # handed to the caller's thread, where it is raised
+            self._output = exc
+
+    def resolve(self) -> dict[str, tuple[str, ...]]:
+        """The map (waits for git when it is still running); raises HistoryUnavailableError when git failed."""
+        if self._map is None:
+            self._reader.join()
+            output, self._output = self._output, b""
+            if isinstance(output, BaseException):
+                raise output
+            self._map = _merged(output)
+        return self._map
+
+    def __getitem__(self, sha: str) -> tuple[str, ...]:
+        return self.resolve()[sha]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.resolve())
+
+    def __len__(self) -> int:
+        return len(self.resolve())
+
+
+def _merged(output: bytes, shas: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    parents_of, author_of = _graph(output)
     # The first-parent line, oldest first: each main-line commit brings in exactly the commits
     # reachable from it that no older main-line commit reaches. Walking oldest first, everything
     # reachable from older main-line commits is already `seen` (an ancestor-closed set), so each

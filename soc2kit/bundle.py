@@ -5,11 +5,13 @@ Public API
         The auditor's zip (see docs/bundle.md and docs/auditors.md): the trail from the period start
         to HEAD (commits after the period end listed in bundle.json), the evidence records of the
         period and their files (as committed at HEAD), every version of every policy in force during
-        the period, the program as it stood at the period end, FINDINGS.json (the records that fail
+        the period, the program as it stood at the period end (its controls describe the matrix),
+        FINDINGS.json (the records that fail
         verification), CHANGES.json and CHANGES.csv (the change-management verdicts of
         `soc2kit.changes.check_changes` from the period start, excepted findings marked), the
-        report's parts (management's assertion, the system description, the subservice
-        organizations, the user entity controls, the deviations log, and the control matrix of
+        report's parts (read at HEAD, where they are finished after the period: management's
+        assertion, the system description, the subservice organizations, the user entity controls,
+        the deviations log as the readiness model notes it; and the control matrix of
         `soc2kit.matrix` as two CSV files and a workbook), bundle.json and MANIFEST.sha256
         (`sha256sum -c` format) over every other entry. Written atomically, deterministically: the
         windows are judged on the day of the newest commit, not the clock's. With GITHUB_TOKEN set,
@@ -59,7 +61,7 @@ if TYPE_CHECKING:
     from soc2kit.git import RepoInfo
     from soc2kit.github import Approval
     from soc2kit.history import History
-    from soc2kit.models import Deviation, EvidenceRecord
+    from soc2kit.models import EvidenceRecord
     from soc2kit.program import Program
     from soc2kit.readiness import Readiness, View
 
@@ -90,7 +92,6 @@ DEVIATION_COLUMNS = (
     "management_response",
     "approved_by",
     "approved_on",
-    "approved",
 )
 USER_ENTITY_COLUMNS = ("id", "description", "criteria")
 CHANGES_VERSION = 1
@@ -278,24 +279,28 @@ def _view(program: Program, start: date, end: date) -> View:
 
 def _report_parts(end_program: Program, head_program: Program, readiness: Readiness, history: History) -> dict[str, bytes]:
     """The parts of the SOC 2 report the bundle carries beside the trail and the evidence (see
-    docs/auditors.md). What describes the system (the description, the registers of subservice
-    organizations and user entity controls, the controls in the matrix, the assertion) is read as at
-    the period end; what judges the period (the evidence, the deviations log, the windows) at HEAD,
-    where evidence and the write-up of exceptions arrive after the period closes."""
+    docs/bundle.md, "Period end or HEAD"). The controls in the matrix are read as at the period end:
+    they are what operated during it. Management's write-up of the period is read at HEAD, where it
+    is finished after the period closes: the assertion (Section II, signed on the report's date), the
+    system description (Section III: its incidents and changes parts are reviewed after the end,
+    SK706), the registers of subservice organizations (their reports and bridge letters arrive
+    after the end) and user entity controls, and the deviations log (Section IV) with the evidence
+    and windows it is about."""
     from soc2kit.assertion import render_assertion
-    from soc2kit.matrix import build_matrix
+    from soc2kit.matrix import build_matrix, exceptions_in_view
     from soc2kit.system_description import bundle_entries
 
-    parts = bundle_entries(end_program)
+    view = readiness.view
+    parts = bundle_entries(head_program, view.period if view.type == "type2" else view.as_of)
     built = build_matrix(end_program, readiness, evidence=head_program, history=history)
     parts.update(built.csv_files())
     parts["control-matrix.xlsx"] = built.xlsx()
-    parts[ASSERTION_FILE] = render_assertion(end_program, readiness.view).encode("utf-8")
-    organizations = sorted(end_program.subservice_organizations.values(), key=lambda o: o.id)
+    parts[ASSERTION_FILE] = render_assertion(head_program, readiness.view).encode("utf-8")
+    organizations = sorted(head_program.subservice_organizations.values(), key=lambda o: o.id)
     parts[SUBSERVICE_FILE] = _json(
         {"version": REGISTERS_VERSION, "subservice_organizations": [o.model_dump(mode="json") for o in organizations]}
     )
-    cuecs = sorted(end_program.user_entity_controls.values(), key=lambda c: c.id)
+    cuecs = sorted(head_program.user_entity_controls.values(), key=lambda c: c.id)
     parts[f"{USER_ENTITY_FILE}.json"] = _json(
         {"version": REGISTERS_VERSION, "user_entity_controls": [c.model_dump(mode="json") for c in cuecs]}
     )
@@ -303,13 +308,12 @@ def _report_parts(end_program: Program, head_program: Program, readiness: Readin
     for cuec in cuecs:
         table.add((cuec.id, cuec.description, cuec.criteria))
     parts[f"{USER_ENTITY_FILE}.csv"] = csv_bytes(table)
-    deviations = _deviations_of_view(head_program, readiness)
-    today = readiness.view.today
+    # Which deviations are exceptions of this view is the readiness model's answer (one source with
+    # `status`, the portal and the matrix); the register only supplies what each one says.
+    deviations = [head_program.deviations[noted.deviation] for noted in exceptions_in_view(readiness)]
+    deviations.sort(key=lambda d: d.id)
     parts[f"{DEVIATIONS_FILE}.json"] = _json(
-        {
-            "version": REGISTERS_VERSION,
-            "deviations": [{**d.model_dump(mode="json"), "approved": d.approved(today)} for d in deviations],
-        }
+        {"version": REGISTERS_VERSION, "deviations": [d.model_dump(mode="json") for d in deviations]}
     )
     table = Table(DEVIATIONS_FILE, DEVIATION_COLUMNS)
     for deviation in deviations:
@@ -327,24 +331,10 @@ def _report_parts(end_program: Program, head_program: Program, readiness: Readin
                 deviation.management_response,
                 deviation.approved_by,
                 deviation.approved_on.isoformat() if deviation.approved_on else None,
-                "yes" if deviation.approved(today) else "no",
             )
         )
     parts[f"{DEVIATIONS_FILE}.csv"] = csv_bytes(table)
     return parts
-
-
-def _deviations_of_view(program: Program, readiness: Readiness) -> list[Deviation]:
-    """The deviations log's entries about this view: those naming a window of their control in it,
-    and those about a sample item (which name no window to date them by)."""
-    labels = {
-        (status.control.id, window.window.label)
-        for status in readiness.controls
-        for requirement in status.requirements
-        for window in requirement.windows
-    }
-    found = [d for d in program.deviations.values() if d.window is None or (d.control, d.window) in labels]
-    return sorted(found, key=lambda d: d.id)
 
 
 def _json(data: dict[str, Any]) -> bytes:
@@ -709,10 +699,11 @@ def _readme(meta: dict[str, Any]) -> str:
         f"  register accepted, shown with severity `excepted` ({changes['excepted_findings']} here; "
         f"{changes['with_findings']} change{'s' if changes['with_findings'] != 1 else ''} with open findings).\n"
         f"- `{ASSERTION_FILE}`: management's assertion (the report's Section II), filled from the program;\n"
-        "  management signs it, soc2kit does not.\n"
+        "  management signs it, soc2kit does not; read at HEAD.\n"
         "- `SYSTEM-DESCRIPTION.md` and `system-description/`: the description of the system (Section III),\n"
-        "  one file per part, as at the period end; a part still missing or a placeholder says so.\n"
-        f"- `{SUBSERVICE_FILE}`: the subservice organizations (carve-out or inclusive), their services, the\n"
+        "  one file per part, as at HEAD (finished after the period; `period-end/system/` holds the version\n"
+        "  of the period end); a part still missing or a placeholder says so.\n"
+        f"- `{SUBSERVICE_FILE}` (at HEAD): the subservice organizations (carve-out or inclusive), their services, the\n"
         "  criteria they bear on, their own SOC reports and the complementary controls expected of them.\n"
         f"- `{USER_ENTITY_FILE}.json` and `.csv`: the complementary user entity controls and their criteria.\n"
         "- `control-matrix.csv`: each criterion in scope and each control addressing it (as at the period\n"
@@ -721,9 +712,9 @@ def _readme(meta: dict[str, Any]) -> str:
         "- `control-windows.csv`: per control, evidence requirement and run of windows of the period: the\n"
         "  state, the records that satisfy it with their collectors and the commits that added them, or the\n"
         '  deviation ("exception noted"). `control-matrix.xlsx` holds both tables as sheets, cell for cell.\n'
-        f"- `{DEVIATIONS_FILE}.json` and `.csv`: the deviations log (Section IV's exceptions): for each, the\n"
-        "  control, window or sample item, what happened, its cause and effect, the remediation,\n"
-        "  management's response and its approval.\n"
+        f"- `{DEVIATIONS_FILE}.json` and `.csv`: the deviations log (Section IV's exceptions): the approved\n"
+        "  deviations noted in the period, for each the control, window or sample item, what happened,\n"
+        "  its cause and effect, the remediation, management's response and its approval.\n"
         "- `evidence/`: the evidence records of the period and the files they list, as committed at HEAD.\n"
         "  Files stored with Git LFS are included as their pointer files (listed in `bundle.json`); the\n"
         "  pointer's sha256 oid is the digest the record names.\n"

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from soc2kit.diagnostics import Diagnostic
     from soc2kit.github import BranchCommit, GitHub, PullRequest
-    from soc2kit.models import Control, EvidenceRecord
+    from soc2kit.models import Control
     from soc2kit.program import Program
 
 CHANGE_CRITERION = "CC8.1"

@@ -18,8 +18,10 @@ Public API
     same_person(a, b) -> bool: "Name <email>" identities compared by email, else by name.
 
 How a commit is judged (docs/change-management.md says it for the auditor):
-- Gated paths, relative to the Git root: the program's soc2kit.yml, policies/, controls/ and change
-  exceptions register, and .github/workflows/, CODEOWNERS, .github/CODEOWNERS, docs/CODEOWNERS.
+- Gated paths, relative to the Git root: the program's soc2kit.yml, policies/, controls/, system/
+  (the system description) and registers/ (every register: change exceptions, deviations,
+  subservice organizations, user entity controls), and .github/workflows/, CODEOWNERS,
+  .github/CODEOWNERS, docs/CODEOWNERS.
 - Each first-parent commit that changed one is judged by the settings in force before it: the
   soc2kit.yml and register versions brought by the newest earlier commit that passed the gate (or
   was exempt). A version brought by a failing commit never counts, so no commit can exempt itself or
@@ -57,7 +59,7 @@ from soc2kit.diagnostics import Diagnostic, apply_severities, diagnostic
 from soc2kit.errors import UsageError
 from soc2kit.git import Blobs
 from soc2kit.history import Commit, RepoInfo, day_of, iter_commits, pr_number, repo_info
-from soc2kit.layout import CHANGE_EXCEPTIONS, CONFIG_FILE, MARKDOWN_FOLDERS
+from soc2kit.layout import CHANGE_EXCEPTIONS, CONFIG_FILE, MARKDOWN_FOLDERS, REGISTERS_FOLDER
 from soc2kit.models import ProgramConfig
 from soc2kit.registry import Severity
 
@@ -132,7 +134,9 @@ def same_person(first: str, second: str) -> bool:
 
 def gated_paths(prefix: str) -> tuple[str, ...]:
     """The gated paths relative to the Git root, for a program at `prefix` ("" or "sub/")."""
-    program = (CONFIG_FILE, *MARKDOWN_FOLDERS, CHANGE_EXCEPTIONS)
+    # registers/ as a whole, not file by file: deviation approvals, subservice reports and CUECs are
+    # management decisions the auditor relies on, and a register added later is gated from its first day.
+    program = (CONFIG_FILE, *MARKDOWN_FOLDERS, REGISTERS_FOLDER)
     return tuple(dict.fromkeys((*(prefix + path for path in program), *REPOSITORY_GATED)))
 
 

@@ -223,7 +223,8 @@ def format_github(diagnostics: Sequence[Diagnostic], summary: Summary, *, path_p
     lines = []
     for diag in sorted(diagnostics, key=Diagnostic.sort_key):
         props = f"file={_escape_property(repository_path(path_prefix, diag.path))},line={diag.line},title={_escape_property(diag.code + ' ' + diag.rule.name)}"
-        message = diag.message + (f"\n{diag.hint}" if diag.hint else "")
+        # The workflow log interprets escape sequences: program text in a message shows as text only.
+        message = terminal(diag.message) + (f"\n{terminal(diag.hint)}" if diag.hint else "")
         lines.append(f"::{_GITHUB_LEVEL[diag.severity]} {props}::{_escape_data(message)}")
     lines.append(summary.line())
     return "\n".join(lines) + "\n"

@@ -4,12 +4,15 @@ Public API
     diff_programs(base, head, *, base_label="", head_label="") -> ProgramDiff
     diff_revisions(root, base_rev, head_rev=None) -> ProgramDiff
         head_rev None compares with the work tree (like `git diff BASE`).
-    ProgramDiff: policies / controls / evidence (lists of EntityChange), newly_uncovered /
-        newly_covered (criterion IDs), exclusions_added / exclusions_removed ({criterion: reason}),
-        empty, to_dict(), and format_diff(diff, "text" | "json" | "md").
+    ProgramDiff: policies / controls / evidence / system (the description's parts, by part name) /
+        subservice_organizations / csocs (complementary subservice organization controls, from
+        every organization) / user_entity_controls / deviations (lists of EntityChange),
+        newly_uncovered / newly_covered (criterion IDs), exclusions_added / exclusions_removed
+        ({criterion: reason}), empty, to_dict(), and format_diff(diff, "text" | "json" | "md").
     EntityChange: kind, id, change ("added" | "removed" | "changed"), title, path, fields (what
-        changed: front-matter keys, "body", "path"), and for policies old/new version and
-        last_reviewed plus version_bumped / review_moved.
+        changed: front-matter keys or a register entry's keys, "body", "path"), and for policies
+        old/new version and last_reviewed plus version_bumped / review_moved. A register entry's
+        title is its name (organizations) or description; its path is the register file.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from soc2kit.layout import DEVIATIONS_REGISTER, SUBSERVICE_REGISTER, USER_ENTITY_CONTROLS_REGISTER
+
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from soc2kit.models import ComplementaryControl
     from soc2kit.program import Program
 
 DIFF_FORMATS = ("text", "json", "md")
@@ -71,6 +79,11 @@ class ProgramDiff:
     policies: list[EntityChange] = field(default_factory=list)
     controls: list[EntityChange] = field(default_factory=list)
     evidence: list[EntityChange] = field(default_factory=list)
+    system: list[EntityChange] = field(default_factory=list)
+    subservice_organizations: list[EntityChange] = field(default_factory=list)
+    csocs: list[EntityChange] = field(default_factory=list)
+    user_entity_controls: list[EntityChange] = field(default_factory=list)
+    deviations: list[EntityChange] = field(default_factory=list)
     newly_uncovered: list[str] = field(default_factory=list)
     newly_covered: list[str] = field(default_factory=list)
     exclusions_added: dict[str, str] = field(default_factory=dict)
@@ -83,11 +96,22 @@ class ProgramDiff:
             self.policies
             or self.controls
             or self.evidence
+            or any(changes for _, changes in self.report_parts())
             or self.newly_uncovered
             or self.newly_covered
             or self.exclusions_added
             or self.exclusions_removed
         )
+
+    def report_parts(self) -> list[tuple[str, list[EntityChange]]]:
+        """The system description's parts and the register entries, each list under its heading."""
+        return [
+            ("System description", self.system),
+            ("Subservice organizations", self.subservice_organizations),
+            ("Complementary subservice organization controls", self.csocs),
+            ("Complementary user entity controls", self.user_entity_controls),
+            ("Deviations", self.deviations),
+        ]
 
     @property
     def unbumped_policies(self) -> list[EntityChange]:
@@ -102,6 +126,11 @@ class ProgramDiff:
             "policies": [c.to_dict() for c in self.policies],
             "controls": [c.to_dict() for c in self.controls],
             "evidence": [c.to_dict() for c in self.evidence],
+            "system": [c.to_dict() for c in self.system],
+            "subservice_organizations": [c.to_dict() for c in self.subservice_organizations],
+            "csocs": [c.to_dict() for c in self.csocs],
+            "user_entity_controls": [c.to_dict() for c in self.user_entity_controls],
+            "deviations": [c.to_dict() for c in self.deviations],
             "criteria": {"newly_uncovered": self.newly_uncovered, "newly_covered": self.newly_covered},
             "exclusions": {"added": self.exclusions_added, "removed": self.exclusions_removed},
         }
@@ -146,7 +175,32 @@ def _compare(kind: str, base: Program, head: Program, old: dict[str, Any], new: 
 
 
 def _title(model: Any) -> str:
-    return str(getattr(model, "title", "") or getattr(model, "requirement", ""))
+    for name in ("title", "name", "description", "requirement"):
+        if value := getattr(model, name, ""):
+            return str(value)
+    return ""
+
+
+def _compare_entries(kind: str, path: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[EntityChange]:
+    """Entries of one register (no document of their own: the register file is their path)."""
+    found: list[EntityChange] = []
+    for entry_id in sorted(set(old) | set(new)):
+        before, after = old.get(entry_id), new.get(entry_id)
+        if before is None:
+            found.append(EntityChange(kind, entry_id, "added", _title(after), path))
+        elif after is None:
+            found.append(EntityChange(kind, entry_id, "removed", _title(before), path))
+        elif changed := _fields(before, after):
+            found.append(EntityChange(kind, entry_id, "changed", _title(after), path, tuple(changed)))
+    return found
+
+
+def _csocs(program: Program) -> dict[str, ComplementaryControl]:
+    found: dict[str, ComplementaryControl] = {}
+    for organization in program.subservice_organizations.values():
+        for csoc in organization.csocs:
+            found.setdefault(csoc.id, csoc)
+    return found
 
 
 def diff_programs(base: Program, head: Program, *, base_label: str = "", head_label: str = "") -> ProgramDiff:
@@ -162,6 +216,15 @@ def diff_programs(base: Program, head: Program, *, base_label: str = "", head_la
         policies=_compare("policy", base, head, base.policies, head.policies),
         controls=_compare("control", base, head, base.controls, head.controls),
         evidence=_compare("evidence", base, head, base.evidence, head.evidence),
+        system=_compare("system-part", base, head, base.system_parts, head.system_parts),
+        subservice_organizations=_compare_entries(
+            "subservice-organization", SUBSERVICE_REGISTER, base.subservice_organizations, head.subservice_organizations
+        ),
+        csocs=_compare_entries("csoc", SUBSERVICE_REGISTER, _csocs(base), _csocs(head)),
+        user_entity_controls=_compare_entries(
+            "cuec", USER_ENTITY_CONTROLS_REGISTER, base.user_entity_controls, head.user_entity_controls
+        ),
+        deviations=_compare_entries("deviation", DEVIATIONS_REGISTER, base.deviations, head.deviations),
         newly_uncovered=[c for c in head_uncovered if c not in base_uncovered],
         newly_covered=sorted(
             (c for c in base_uncovered if c in head_scope and c not in head_uncovered), key=lambda c: order.get(c, 1 << 30)
@@ -231,9 +294,12 @@ def _day(value: date | None) -> str:
 def _text(diff: ProgramDiff) -> str:
     lines = [f"soc2kit diff {diff.base_label} -> {diff.head_label}"]
     if diff.empty:
-        lines.append("No change to policies, controls, evidence, criteria coverage or scope.")
+        lines.append(
+            "No change to policies, controls, evidence, the system description, the registers, criteria coverage or scope."
+        )
         return "\n".join(lines) + "\n"
-    for title, changes in (("Policies", diff.policies), ("Controls", diff.controls), ("Evidence", diff.evidence)):
+    listed = (("Policies", diff.policies), ("Controls", diff.controls), ("Evidence", diff.evidence), *diff.report_parts())
+    for title, changes in listed:
         if not changes:
             continue
         lines.append(f"{title}:")
@@ -271,7 +337,9 @@ def _markdown(diff: ProgramDiff) -> str:
     lines.append(f"Compared {_code(diff.base_label)} with {_code(diff.head_label)}.")
     lines.append("")
     if diff.empty:
-        lines.append("No change to policies, controls, evidence, criteria coverage or scope.")
+        lines.append(
+            "No change to policies, controls, evidence, the system description, the registers, criteria coverage or scope."
+        )
         return "\n".join(lines) + "\n"
     warnings = []
     if diff.newly_uncovered:
@@ -299,7 +367,7 @@ def _markdown(diff: ProgramDiff) -> str:
                 version, reviewed = str(c.new_version or c.old_version), _day(c.new_reviewed or c.old_reviewed)
             lines.append(f"| {c.change} | `{c.id}` | {_cell(c.title)} | {version} | {reviewed} |")
         lines.append("")
-    for title, changes in (("Controls", diff.controls), ("Evidence", diff.evidence)):
+    for title, changes in (("Controls", diff.controls), ("Evidence", diff.evidence), *diff.report_parts()):
         if not changes:
             continue
         lines += [f"### {title}", "", "| Change | ID | Title | What changed |", "| --- | --- | --- | --- |"]

@@ -555,11 +555,21 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     body_start = close.end() + 1
     doc._body = text[body_start:]
     doc.body_line = text.count("\n", 0, body_start) + 1
-    doc.mentions = tuple(
-        (match.group(0), doc.body_line + doc._body.count("\n", 0, match.start())) for match in _MENTION.finditer(doc._body)
-    )
+    doc.mentions = _mentions(doc._body, doc.body_line)
     doc.filled_sections = tuple(title for title, section in doc.sections().items() if section.text)
     _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
+
+
+def _mentions(body: str, body_line: int) -> tuple[tuple[str, int], ...]:
+    # Lines counted from the previous mention, not from the top: a body naming IDs a hundred
+    # thousand times must not cost a hundred thousand scans of the whole body.
+    found: list[tuple[str, int]] = []
+    line, counted = body_line, 0
+    for match in _MENTION.finditer(body):
+        line += body.count("\n", counted, match.start())
+        counted = match.start()
+        found.append((match.group(0), line))
+    return tuple(found)
 
 
 def _set_data(doc: Document, data: LineDict | None) -> None:

@@ -43,6 +43,10 @@ _PINNED = (
     "i18n.logOutputEncoding=UTF-8",
 )
 _PIPE_SIZE = 1 << 20
+_QUESTIONS = 8192
+"""Bytes of questions written to `git cat-file --batch` before its answers are read: less than any
+pipe holds (16 KiB on some systems), so git never waits on a full answer pipe while soc2kit waits on a
+full question pipe."""
 
 
 class GitError(UsageError):
@@ -185,6 +189,10 @@ class Blobs:
                 if exc.status is None:
                     raise
                 return None
+        return self._batch([name])[0]
+
+    def _batch(self, names: Sequence[str]) -> list[tuple[str, bytes] | None]:
+        """`_ask` for names without line breaks, the questions written together before the answers are read."""
         if self._process is None:
             self._process = _start(
                 ["cat-file", "--batch"], self.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
@@ -193,9 +201,16 @@ class Blobs:
         assert process.stdin is not None
         assert process.stdout is not None
         try:
-            process.stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
+            process.stdin.write(b"".join(name.encode("utf-8", "surrogateescape") + b"\n" for name in names))
             process.stdin.flush()
-            header = process.stdout.readline()
+        except (OSError, ValueError):
+            self.close()
+            return [None] * len(names)
+        return [self._answer(process.stdout) for _ in names]
+
+    def _answer(self, stdout: IO[bytes]) -> tuple[str, bytes] | None:
+        try:
+            header = stdout.readline()
         except (OSError, ValueError):
             self.close()
             return None
@@ -205,14 +220,34 @@ class Blobs:
                 self.close()
             return None
         size = int(parts[2])
-        data = process.stdout.read(size)
-        process.stdout.read(1)  # the newline after the content
+        data = stdout.read(size)
+        stdout.read(1)  # the newline after the content
         return parts[1].decode("ascii", "replace"), data
 
     def read(self, name: str) -> bytes | None:
         """The bytes of the blob `name` ("<rev>:<path>"), or None when there is no such blob."""
         found = self._ask(name)
         return found[1] if found is not None and found[0] == "blob" else None
+
+    def read_many(self, names: Sequence[str]) -> list[bytes | None]:
+        """`read` of each name, in one round trip to git per few hundred names instead of one per name."""
+        answers: dict[str, tuple[str, bytes] | None] = {}
+        group: list[str] = []
+        size = 0
+        for name in dict.fromkeys(names):
+            if "\n" in name or "\r" in name:
+                answers[name] = self._ask(name)
+                continue
+            length = len(name.encode("utf-8", "surrogateescape")) + 1
+            if group and size + length > _QUESTIONS:
+                answers.update(zip(group, self._batch(group), strict=True))
+                group, size = [], 0
+            group.append(name)
+            size += length
+        if group:
+            answers.update(zip(group, self._batch(group), strict=True))
+        found = [answers[name] for name in names]
+        return [item[1] if item is not None and item[0] == "blob" else None for item in found]
 
     def exists(self, name: str) -> bool:
         """Whether `name` names an object (a blob or a tree)."""

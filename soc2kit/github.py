@@ -22,6 +22,11 @@ Public API
     GitHub(repository, *, token, api_url, timeout, max_wait): the client; GitHub.from_environment(root, ...)
         reads GITHUB_TOKEN, --repo / GITHUB_REPOSITORY / the origin remote, --github-api-url / GITHUB_API_URL.
     parse_repository(text) -> "OWNER/NAME"; repository_from_remote(url) -> "OWNER/NAME" | None.
+
+Organization reads (the owner of the client's repository, or the organization of
+GitHub.for_organization(org, ...)): organization_settings, organization_members, outside_collaborators,
+organization_repositories, repository_admins, dependabot_alerts, code_scanning_alerts; they return
+OrgRepository, RepositoryAdmins, DependabotAlert, CodeScanningAlert. parse_organization(text) -> "ORG".
 """
 
 from __future__ import annotations
@@ -56,12 +61,17 @@ __all__ = [
     "Approval",
     "BranchCommit",
     "CheckResult",
+    "CodeScanningAlert",
+    "DependabotAlert",
     "GitHub",
     "GitHubError",
     "MergedPull",
+    "OrgRepository",
     "PullRequest",
+    "RepositoryAdmins",
     "Review",
     "judge_reviews",
+    "parse_organization",
     "parse_repository",
     "repository_from_remote",
 ]
@@ -82,6 +92,10 @@ CHECKS = "checks: read"
 STATUSES = "statuses: read"
 ADMINISTRATION = "administration: read"
 METADATA = "metadata: read"
+MEMBERS = "members: read"
+ORGANIZATION_ADMINISTRATION = "organization-administration: read"
+DEPENDABOT_ALERTS = "vulnerability-alerts: read"
+CODE_SCANNING_ALERTS = "security-events: read"
 
 _PAGE_SIZE = 100
 _RATE_LIMIT_RETRIES = 5
@@ -94,6 +108,7 @@ _RESET_MARGIN_SECONDS = 1.0
 # Below this share of the budget, requests are spread over what is left of the window.
 _LOW_WATER_SHARE = 0.1
 
+_ORGANIZATION = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
 _REPOSITORY = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}")
 _TOKEN_CHARACTERS = re.compile(r"[\x21-\x7e]+")
 
@@ -102,6 +117,9 @@ T = TypeVar("T")
 
 class GitHubError(UsageError):
     """The GitHub API cannot give what was asked; the message says what to do and never holds the token."""
+
+    permission: str | None = None
+    """The permission GitHub asked for when it refused (or the one the read needs), when it refused one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +178,49 @@ class MergedPull:
     base: str
     merged_at: datetime
     merge_commit_sha: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRepository:
+    name: str
+    archived: bool
+    private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryAdmins:
+    """Who holds admin on one repository: users (those outside the organization also in `outside`), teams."""
+
+    users: tuple[str, ...]
+    outside: tuple[str, ...]
+    teams: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DependabotAlert:
+    repository: str  # OWNER/NAME
+    number: int
+    severity: str  # low, medium, high, critical
+    created_at: datetime
+    ecosystem: str
+    package: str
+    advisory: str  # the GHSA id
+    cve: str | None
+    summary: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class CodeScanningAlert:
+    repository: str  # OWNER/NAME
+    number: int
+    security_severity: str | None  # low, medium, high, critical; None for a rule that is not about security
+    rule_severity: str | None  # none, note, warning, error
+    rule: str
+    tool: str
+    created_at: datetime
+    path: str
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +287,15 @@ def parse_repository(text: str) -> str:
     if not _REPOSITORY.fullmatch(value) or value.split("/")[1] in {".", ".."}:
         shown = text if len(text) <= 120 and text.isprintable() else repr(text[:120])
         raise GitHubError(f"repository {shown} is not OWNER/NAME (for example octo-org/product)")
+    return value
+
+
+def parse_organization(text: str) -> str:
+    """An organization's login checked for shape; GitHubError otherwise."""
+    value = text.strip()
+    if not _ORGANIZATION.fullmatch(value):
+        shown = text if len(text) <= 60 and text.isprintable() else repr(text[:60])
+        raise GitHubError(f"organization {shown} is not a GitHub organization name (letters, digits and hyphens)")
     return value
 
 
@@ -416,6 +486,8 @@ class GitHub:
         self._max_wait = max_wait
         self._backoff = retry_backoff
         self._repository_visible: bool | None = None
+        # What error messages say was asked about: the repository, or the organization of for_organization().
+        self._scope = self.repository
         self._transport = _metered_transport(self._budget)
         # Connections stay open between requests; they close with close(), `with`, or when the client goes.
         weakref.finalize(self, self._transport.shut)
@@ -436,6 +508,16 @@ class GitHub:
             )
         url = api_url or os.environ.get(API_URL_VARIABLE, "").strip() or DEFAULT_API_URL
         return cls(chosen, token=token, api_url=url)
+
+    @classmethod
+    def for_organization(cls, organization: str, *, token: str | None, api_url: str = DEFAULT_API_URL, **options: Any) -> GitHub:
+        """A client for the organization reads of `organization` (options as for the constructor)."""
+        login = parse_organization(organization)
+        # The repository-level reads are not meant for this client; `.github` is the organization's own
+        # settings repository, named only so the constructor has an OWNER/NAME.
+        client = cls(f"{login}/.github", token=token, api_url=api_url, **options)
+        client._scope = f"organization {login}"
+        return client
 
     def _make_kit(self, token: str | None) -> KitGitHub[Any]:
         from githubkit import GitHub as KitGitHub
@@ -509,7 +591,7 @@ class GitHub:
         from githubkit.exception import RateLimitExceeded, RequestError, RequestFailed, RequestTimeout
         from pydantic import ValidationError
 
-        where = f"{what} in {self.repository}"
+        where = f"{what} in {self._scope}"
         if isinstance(exc, GitHubError):
             return exc
         if isinstance(exc, RateLimitExceeded):
@@ -550,6 +632,12 @@ class GitHub:
             message = ""
         said = f"{status} {message}".strip()
         needed = _accepted_permission(headers.get("x-accepted-github-permissions")) or permission
+        error = self._refusal(status, said, where, needed, headers)
+        if status in {403, 404}:  # a 401 is a bad token, not a missing permission
+            error.permission = needed
+        return error
+
+    def _refusal(self, status: int, said: str, where: str, needed: str, headers: httpx.Headers) -> GitHubError:
         if status == 401:
             return GitHubError(
                 f"GitHub rejected {TOKEN_VARIABLE} ({said}) when asked to {where}: the token is wrong, expired or "
@@ -563,10 +651,21 @@ class GitHub:
         if status in {403, 404}:
             scopes = headers.get("x-accepted-oauth-scopes")
             classic = f" (a classic token needs the scope: {_clean(scopes)})" if scopes else ""
+            if status == 404 and self._scope != self.repository:
+                return GitHubError(
+                    f"GitHub answered {said} when asked to {where}: the organization or repository does not exist, "
+                    f"the feature is off, or the token cannot see it; check the organization and give the token {needed}{classic}"
+                )
             if status == 404:
                 return GitHubError(
                     f"GitHub answered {said} when asked to {where}: the repository does not exist or the token cannot "
                     f"see it; check --repo and give the token {needed}{classic}"
+                )
+            if self._scope != self.repository:
+                # A workflow's own GITHUB_TOKEN cannot be given organization permissions.
+                return GitHubError(
+                    f"GitHub refused to {where} ({said}): the token lacks {needed}{classic}; grant it to the "
+                    "fine-grained token or GitHub App installation the collector uses"
                 )
             return GitHubError(
                 f"GitHub refused to {where} ({said}): the token lacks {needed}{classic}; grant it "
@@ -795,6 +894,142 @@ class GitHub:
         if not isinstance(data, dict):
             raise GitHubError(f"GitHub's answer when asked to {what} in {self.repository} is not an object")
         return data
+
+    @property
+    def organization(self) -> str:
+        """The organization the organization reads ask about: the repository's owner."""
+        return self.owner
+
+    def organization_settings(self) -> dict[str, Any]:
+        """The organization's security settings; a value GitHub shows only to owners is None when hidden."""
+        what = "read the settings"
+        path = f"/orgs/{quote(self.owner)}"
+        data = self._call(
+            what, METADATA, lambda: self._kit.request("GET", path, headers={"X-GitHub-Api-Version": API_VERSION}).json()
+        )
+        if not isinstance(data, dict):
+            raise GitHubError(f"GitHub's answer when asked to {what} in {self._scope} is not an object")
+        keys = ("two_factor_requirement_enabled", "default_repository_permission", "members_can_create_repositories")
+        return {key: data.get(key) for key in keys}
+
+    def organization_members(
+        self, *, role: Literal["all", "admin", "member"] = "all", two_factor_disabled: bool = False
+    ) -> list[str]:
+        """Logins of the organization's members (owners only with role="admin"); with `two_factor_disabled`
+        only those without two-factor authentication (GitHub answers that filter for owners' tokens only)."""
+        listing: Iterable[Any] = self._kit.rest.paginate(
+            self._rest.orgs.list_members,
+            org=self.owner,
+            role=role,
+            filter_="2fa_disabled" if two_factor_disabled else "all",
+            per_page=_PAGE_SIZE,
+        )
+        # GitHub answers the 2FA filter to owners only (422 "Only owners can use this filter." otherwise).
+        what = "list the members without two-factor authentication (owners only)" if two_factor_disabled else "list the members"
+        return [user.login for user in self._each(what, MEMBERS, listing)]
+
+    def outside_collaborators(self, *, two_factor_disabled: bool = False) -> list[str]:
+        """Logins of the organization's outside collaborators (with `two_factor_disabled`: those without 2FA)."""
+        listing: Iterable[Any] = self._kit.rest.paginate(
+            self._rest.orgs.list_outside_collaborators,
+            org=self.owner,
+            filter_="2fa_disabled" if two_factor_disabled else "all",
+            per_page=_PAGE_SIZE,
+        )
+        what = "list the outside collaborators" + (
+            " without two-factor authentication (owners only)" if two_factor_disabled else ""
+        )
+        return [user.login for user in self._each(what, MEMBERS, listing)]
+
+    def organization_repositories(self) -> list[OrgRepository]:
+        """Every repository of the organization the token can see."""
+        listing = self._kit.rest.paginate(self._rest.repos.list_for_org, org=self.owner, type="all", per_page=_PAGE_SIZE)
+        return [
+            OrgRepository(name=repo.name, archived=repo.archived is True, private=repo.private)
+            for repo in self._each("list the repositories", METADATA, listing)
+        ]
+
+    def repository_admins(self, name: str) -> RepositoryAdmins:
+        """The users and teams with admin on repository `name` of the organization."""
+        users, outside = (
+            sorted(
+                user.login
+                for user in self._each(
+                    f"list the admins of repository {name}",
+                    METADATA,
+                    self._kit.rest.paginate(
+                        self._rest.repos.list_collaborators,
+                        owner=self.owner,
+                        repo=name,
+                        affiliation=affiliation,
+                        permission="admin",
+                        per_page=_PAGE_SIZE,
+                    ),
+                )
+            )
+            for affiliation in ("all", "outside")
+        )
+        teams = self._kit.rest.paginate(self._rest.repos.list_teams, owner=self.owner, repo=name, per_page=_PAGE_SIZE)
+        admin_teams = sorted(
+            team.slug
+            for team in self._each(f"list the teams of repository {name}", ADMINISTRATION, teams)
+            if team.permission == "admin"
+        )
+        return RepositoryAdmins(users=tuple(users), outside=tuple(outside), teams=tuple(admin_teams))
+
+    def dependabot_alerts(self, *, state: str = "open") -> list[DependabotAlert]:
+        """The organization's Dependabot alerts in `state` (this listing pages by cursor, followed from Link)."""
+        listing = self._kit.rest.paginate(
+            self._rest.dependabot.list_alerts_for_org, org=self.owner, state=state, per_page=_PAGE_SIZE
+        )
+        found = []
+        for alert in self._each("list the Dependabot alerts", DEPENDABOT_ALERTS, listing):
+            advisory = alert.security_advisory
+            package = alert.security_vulnerability.package
+            found.append(
+                DependabotAlert(
+                    repository=alert.repository.full_name,
+                    number=alert.number,
+                    severity=alert.security_vulnerability.severity,
+                    created_at=_aware(alert.created_at),
+                    ecosystem=package.ecosystem,
+                    package=package.name,
+                    advisory=advisory.ghsa_id,
+                    cve=advisory.cve_id or None,
+                    summary=advisory.summary,
+                    url=alert.html_url,
+                )
+            )
+        return found
+
+    def code_scanning_alerts(self, *, state: Literal["open", "closed", "dismissed", "fixed"] = "open") -> list[CodeScanningAlert]:
+        """The organization's code-scanning alerts in `state`."""
+        listing = self._kit.rest.paginate(
+            self._rest.code_scanning.list_alerts_for_org, org=self.owner, state=state, per_page=_PAGE_SIZE
+        )
+        found = []
+        for alert in self._each("list the code-scanning alerts", CODE_SCANNING_ALERTS, listing):
+            rule, instance = alert.rule, alert.most_recent_instance
+            location = instance.location or None
+            found.append(
+                CodeScanningAlert(
+                    repository=alert.repository.full_name,
+                    number=alert.number,
+                    security_severity=_present(rule.security_severity_level),
+                    rule_severity=_present(rule.severity),
+                    rule=_present(rule.id) or _present(rule.name) or "",
+                    tool=_present(alert.tool.name) or "",
+                    created_at=_aware(alert.created_at),
+                    path=(_present(location.path) if location else None) or "",
+                    url=alert.html_url,
+                )
+            )
+        return found
+
+
+def _present(value: object) -> str | None:
+    """A string field of a githubkit model, None when GitHub left it out or sent null."""
+    return value if isinstance(value, str) else None
 
 
 def _message(response: Response[Any]) -> str:

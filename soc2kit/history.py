@@ -57,7 +57,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -195,6 +195,7 @@ class Revision:
         return self.commit.pr
 
 
+@lru_cache(maxsize=4096)  # the same sign-offs and reviewers recur from commit to commit
 def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
     """`Key: value` pairs from `%(trailers:only,unfold)`: one trailer per line.
 
@@ -211,72 +212,148 @@ def _parse_trailers(text: str) -> tuple[tuple[str, str], ...]:
 
 def nul_tokens(stream: Any) -> Iterator[str]:
     """The NUL-terminated tokens of git's output, one at a time, without holding more than one chunk."""
+    for tokens in _nul_chunks(stream):
+        yield from tokens
+
+
+def _nul_chunks(stream: Any) -> Iterator[list[str]]:
+    """The NUL-terminated tokens of git's output, a list per chunk read (the last one: what follows the final NUL)."""
     rest = b""
     read = getattr(stream, "read1", stream.read)  # what is there now, not a full chunk: parse while git works
     while True:
         chunk = read(_CHUNK)
         if not chunk:
             break
-        data = rest + chunk
+        data = rest + chunk if rest else chunk
         cut = data.rfind(b"\0") + 1
         rest = data[cut:]
         if cut:  # one decode per chunk: a NUL is never inside a UTF-8 sequence, so cutting there is safe
             tokens = data[:cut].decode("utf-8", "replace").split("\0")
             tokens.pop()
-            yield from tokens
+            yield tokens
     if rest:
-        yield rest.decode("utf-8", "replace")
+        yield [rest.decode("utf-8", "replace")]
 
 
 def _parse_log(tokens: Iterable[str]) -> Iterator[Commit]:
-    """Commits from the tokens of `git log -z --name-status --format=_FORMAT`.
+    """Commits from the tokens of `git log -z --name-status --format=_FORMAT` (see `_parse_chunks`)."""
+    return _parse_chunks([list(tokens)])
+
+
+def _parse_chunks(chunks: Iterable[list[str]]) -> Iterator[Commit]:
+    """Commits from the tokens of `git log -z --name-status --format=_FORMAT`, read a chunk of tokens at a time.
 
     A commit is the marker token, exactly `_FIELD_COUNT` field tokens, then its changes: a status
     token (`M`, `R100`, possibly empty or with a leading newline) followed by one path, or two for
     renames and copies. Fields and paths are taken by position, so whatever text they hold (the
     marker, a status letter, a newline) cannot end a commit or start another; the next commit begins
-    at the first token in status position that is the marker.
+    at the first token in status position that is the marker. A commit is parsed once the token
+    after it (the next marker) has been read; what a chunk ends in waits for the next chunk, and
+    what the stream ends in is parsed as if missing tokens were empty.
     """
-    stream = iter(tokens)
-    token = next(stream, None)
-    while token is not None:
-        if token != _MARK:  # not a commit's start: only possible on output we do not understand
-            token = next(stream, None)
-            continue
-        header = [next(stream, "") for _ in range(_FIELD_COUNT)]
+    carried: list[str] = []
+    for chunk in chunks:
+        tokens = carried + chunk if carried else chunk
+        commits, consumed = _parse_tokens(tokens, final=False)
+        yield from commits
+        carried = tokens[consumed:]
+    if carried:
+        yield from _parse_tokens(carried, final=True)[0]
+
+
+_Code = tuple[ChangeStatus, bool, int | None]
+"""A status token read: the status, whether two paths follow (renames, copies), the similarity."""
+
+
+def _status_of(token: str) -> _Code | None:
+    """What a token in status position says, None when it is not a status."""
+    code = token.lstrip("\n")
+    status = _STATUS.get(code[:1]) if code[1:].isdigit() or len(code) == 1 else None
+    if status is None:
+        return None
+    paired = code[0] in "RC"
+    return status, paired, (int(code[1:]) if code[1:] else None) if paired else None
+
+
+class _StatusCodes(dict[str, _Code | None]):
+    """Status tokens already read: a handful of codes (`M`, `A`, `R100`) recur on every commit."""
+
+    def __missing__(self, token: str) -> _Code | None:
+        found = _status_of(token)
+        # Codes are few and short (a letter, a similarity, maybe a newline): a hostile stream cannot grow this.
+        if len(token) <= 8 and len(self) < 4096:
+            self[token] = found
+        return found
+
+
+_CODES = _StatusCodes()
+
+
+def _parse_tokens(tokens: list[str], *, final: bool) -> tuple[list[Commit], int]:
+    """The commits `tokens` hold complete, and the index where the first incomplete one starts.
+
+    With `final`, nothing follows: the last commit is complete, its missing tokens read as empty."""
+    commits: list[Commit] = []
+    count = len(tokens)
+    codes = _CODES
+    index = 0
+    while True:
+        while index < count and tokens[index] != _MARK:  # not a commit's start: only on output we do not understand
+            index += 1
+        if index >= count:
+            return commits, count
+        start = index
+        index += 1 + _FIELD_COUNT
+        if index > count and not final:
+            return commits, start
+        header = tokens[start + 1 : index]
+        if len(header) < _FIELD_COUNT:
+            header.extend([""] * (_FIELD_COUNT - len(header)))
         changes: list[Change] = []
-        token = next(stream, None)
-        while token is not None and token != _MARK:
-            code = token.lstrip("\n")
-            status = _STATUS.get(code[:1]) if code[1:].isdigit() or len(code) == 1 else None
-            if status is None:
-                token = next(stream, None)
+        while index < count:
+            token = tokens[index]
+            if token == _MARK:
+                break
+            found = codes[token]
+            if found is None:
+                index += 1
                 continue
-            if code[0] in "RC":
-                old_path, path = next(stream, ""), next(stream, "")
-                changes.append(Change(status, path, old_path, int(code[1:]) if code[1:] else None))
+            status, paired, similarity = found
+            if paired:
+                if index + 2 >= count and not final:
+                    return commits, start
+                old_path = tokens[index + 1] if index + 1 < count else ""
+                path = tokens[index + 2] if index + 2 < count else ""
+                changes.append(Change(status, path, old_path, similarity))
+                index += 3
             else:
-                changes.append(Change(status, next(stream, "")))
-            token = next(stream, None)
-        yield _commit(header, changes)
+                if index + 1 >= count and not final:
+                    return commits, start
+                changes.append(Change(status, tokens[index + 1] if index + 1 < count else ""))
+                index += 2
+        else:
+            if not final:  # the next marker is not read yet: the commit may have more changes
+                return commits, start
+        commits.append(_commit(header, changes))
 
 
 def _commit(header: list[str], changes: list[Change]) -> Commit:
     sha, parents, an, ae, ad, cn, ce, cd, sig, signer, subject, trailers = header
+    # Positional, in field order: this runs once per commit of the history.
     return Commit(
-        sha=sha,
-        parents=tuple(parents.split()),
-        author_name=an,
-        author_email=ae,
-        author_iso=ad,
-        committer_name=cn,
-        committer_email=ce,
-        committer_iso=cd,
-        signature=sig.strip(),
-        signer=signer,
-        subject=subject,
-        trailers=_parse_trailers(trailers),
-        changes=tuple(changes),
+        sha,
+        tuple(parents.split()),
+        an,
+        ae,
+        ad,
+        cn,
+        ce,
+        cd,
+        sig.strip(),
+        signer,
+        subject,
+        _parse_trailers(trailers) if trailers else (),
+        tuple(changes),
     )
 
 
@@ -338,7 +415,7 @@ def iter_commits(
     )
     try:
         with stream(arguments, cwd=base) as output:
-            for commit in _parse_log(nul_tokens(output)):
+            for commit in _parse_chunks(_nul_chunks(output)):
                 if bounded:
                     day = day_of(commit, zone)
                     if (until is not None and day > until) or (since is not None and day < since):

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from soc2kit.catalog import load_catalog
 from soc2kit.documents import Document, parse_text
@@ -137,7 +137,7 @@ requirement: {requirement}
 collected: {collected}
 collector: {collector_yaml}
 files: []
-"""
+{purpose}"""
 
 
 @dataclass(frozen=True)
@@ -221,7 +221,15 @@ def new_control(root: Path, spec: NewControl) -> Path:
     return path
 
 
-def new_evidence(root: Path, control_id: str, *, requirement: str | None, collected: date, collector: str) -> Path:
+def new_evidence(
+    root: Path,
+    control_id: str,
+    *,
+    requirement: str | None,
+    collected: date,
+    collector: str,
+    purpose: Literal["operating", "design"] = "operating",
+) -> Path:
     from soc2kit.program import read_program
 
     program = read_program(root)
@@ -243,6 +251,7 @@ def new_evidence(root: Path, control_id: str, *, requirement: str | None, collec
             requirement=yaml_scalar(requirement),
             collected=collected.isoformat(),
             collector_yaml=yaml_scalar(collector),
+            purpose="" if purpose == "operating" else f"purpose: {purpose}\n",
         ),
         "evidence",
     )

@@ -250,6 +250,8 @@ class RequirementStatus:
     """The last day the newest record is fresh; None for on-event or without records."""
     stale: bool
     """Type II only: the newest record is no longer fresh (Type I demands no operation)."""
+    collector: str | None = None
+    """`<collector>/<dataset>` when a collector feeds the requirement (`soc2kit collect`): its windows are automatic."""
 
     def count(self, state: str) -> int:
         return sum(1 for w in self.windows if w.state == state)
@@ -262,6 +264,7 @@ class RequirementStatus:
             "newest": _iso(self.newest),
             "fresh_until": _iso(self.fresh_until),
             "stale": self.stale,
+            "collector": self.collector,
             "windows": [run.to_dict() for run in runs(self.windows)],
         }
 
@@ -826,6 +829,8 @@ class _Judge:
                 if deviation.window is not None and deviation.requirement in (None, req_id):
                     named.setdefault(deviation.window, []).append(deviation.id)
             statuses.append(self._requirement(req_id, frequency, index, records, bad, named))
+            if index is not None:
+                statuses[-1].collector = control.evidence[index].collector
 
         problems: list[str] = []
         policy_ok = bool(control.policies)

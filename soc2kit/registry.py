@@ -319,8 +319,9 @@ RULES: dict[str, Rule] = {
             "SK403",
             "control-without-evidence",
             _W,
-            "A control has no evidence record yet, while the audit period runs (once it has ended, SK501 names each missed window).",
-            "Collect evidence with `soc2kit evidence add`.",
+            "A control has no evidence record that counts yet, or in a Type II audit only design records (they show how it is "
+            "built, not that it operated), while the audit period runs (once it has ended, SK501 names each missed window).",
+            "Collect evidence of its operation with `soc2kit evidence add` (design records: `--purpose design`).",
         ),
         Rule(
             "SK404",
@@ -377,6 +378,55 @@ RULES: dict[str, Rule] = {
             _W,
             "The program is in a Git repository whose attributes let Git convert line endings in evidence files (`core.autocrlf`), which changes their sha256.",
             "Add `evidence/** -text` to the `.gitattributes` at the program root (`soc2kit init` writes it), then commit it.",
+        ),
+        Rule(
+            "SK421",
+            "collected-check-failed",
+            _E,
+            "A collector's check found a problem in the newest collected evidence of a requirement (a user without a second factor, a public bucket): the control is failing, not only its evidence.",
+            "Fix the named items in the system, then collect again with `soc2kit collect`.",
+        ),
+        Rule(
+            "SK422",
+            "collector-unknown",
+            _E,
+            "An evidence requirement names a collector (`collector: NAME/DATASET`) that is not installed.",
+            "Install the package that provides it, or correct the name (the finding lists the installed collectors; docs/collectors.md).",
+        ),
+        Rule(
+            "SK423",
+            "collector-dataset-unknown",
+            _E,
+            "An evidence requirement names a dataset the collector does not provide.",
+            "Name one of the collector's datasets (docs/collectors.md lists them for the built-in collectors).",
+        ),
+        Rule(
+            "SK424",
+            "collected-file-unreadable",
+            _E,
+            "The newest record of a collector-fed requirement holds its snapshot file, but it cannot be read as JSON (too large, not UTF-8, not JSON), so its checks cannot run.",
+            "Collect again with `soc2kit collect`; never edit collected files by hand.",
+        ),
+        Rule(
+            "SK425",
+            "collector-failed",
+            _E,
+            "A collector failed: the system refused or failed (`soc2kit collect` names the system, the error and any missing permission), or the collector returned or checked data it could not handle. Its evidence is missing, not silently skipped.",
+            "Give the credentials the permission named, or fix what the error names, then collect again.",
+        ),
+        Rule(
+            "SK426",
+            "collector-broken",
+            _E,
+            "An installed collector plugin cannot be used: it fails to import or to be created, or it does not provide the collector interface.",
+            "Fix or reinstall the package that provides it (docs/collectors.md, writing a collector).",
+        ),
+        Rule(
+            "SK427",
+            "collected-secret-refused",
+            _E,
+            "A collector returned data that looks like it holds a credential; `soc2kit collect` refused to record it and wrote nothing for it.",
+            "Make the collector leave credentials out of what it returns; rotate the credential if it was real.",
         ),
         Rule(
             "SK601",
@@ -630,7 +680,8 @@ RULES: dict[str, Rule] = {
             "SK717",
             "exclusion-is-carve-out",
             _E,
-            "An exclusion in soc2kit.yml gives a provider's own controls or SOC report as its reason: that is a carve-out, not an exclusion, and the criterion stays in scope.",
+            "An exclusion in soc2kit.yml gives a provider's own controls or SOC report as its reason, or excludes a criterion "
+            "the subservice register carves out: that is a carve-out, not an exclusion, and the criterion stays in scope.",
             "Remove the exclusion and list the provider in registers/subservice-organizations.yml (method carve-out) with its CSOCs.",
         ),
         Rule(

@@ -55,7 +55,7 @@ _STARTER_ORGANIZATION = re.compile(r"Acme\s+Inc\.")
 _STARTER_SYSTEM = re.compile(r"Acme\s+Platform")
 STARTER_FOLDER = Path(__file__).resolve().parent / "starter_program"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-WORKFLOWS = ("soc2kit-check.yml", "soc2kit-publish.yml", "soc2kit-evidence.yml")
+WORKFLOWS = ("soc2kit-check.yml", "soc2kit-publish.yml", "soc2kit-evidence.yml", "soc2kit-collect.yml")
 SYSTEM_PLACEHOLDER = f"{PLACEHOLDER}: name the system the audit covers"
 """`soc2kit.yml`'s system name when none was given: `soc2kit check` warns about it (SK022)."""
 DRAFTS_RULE = "policy-not-approved"

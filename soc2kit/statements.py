@@ -69,6 +69,9 @@ class Statement:
     """The line where the statement names each of its controls."""
     end_line: int = 0
     """The last line of the item that holds text."""
+    stray_tested_by_line: int = 0
+    """The line of a `Tested by:` sentence before the closing one (0 when there is none): the
+    controls it names count for nothing, which the writer cannot tell from the rendered policy."""
 
     def control_line(self, control_id: str) -> int:
         """The line where the statement names `control_id` (its `Tested by:` line otherwise)."""
@@ -80,6 +83,7 @@ _NESTED_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _BACKTICKS = re.compile(r"`+")
 _TESTED_BY = re.compile(r"(?:^|(?<=\s))tested by:\s*(?P<list>[^.:]*?)\s*\.?\s*$", re.IGNORECASE)
+_STRAY_TESTED_BY = re.compile(r"(?:^|(?<=\s))tested by:", re.IGNORECASE)
 _CONTROL_ID = re.compile(CONTROL_ID)
 
 
@@ -201,11 +205,14 @@ def _statement(position: int, parts: list[tuple[int, str]]) -> Statement:
     unreadable: list[str] = []
     tested_by: str | None = None
     tested_by_line = 0
+    stray_tested_by_line = 0
     limits_text = prose
     if tested is not None:
         tested_by = joined.text[tested.start("list") : tested.end("list")]
         tested_by_line = joined.line_at(tested.start())
         limits_text = prose[: tested.start()]
+        stray = _STRAY_TESTED_BY.search(limits_text)
+        stray_tested_by_line = joined.line_at(stray.start()) if stray is not None else 0
         offset = tested.start("list")
         for token in tested_by.split(","):
             name = token.strip()
@@ -228,6 +235,7 @@ def _statement(position: int, parts: list[tuple[int, str]]) -> Statement:
         tested_by_line=tested_by_line,
         unreadable=tuple(unreadable),
         control_lines=control_lines,
+        stray_tested_by_line=stray_tested_by_line,
     )
 
 

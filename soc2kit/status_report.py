@@ -210,7 +210,7 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
     r = readiness
     summary = r.summary()
     out = [
-        f"# Readiness: {r.organization}, {r.system}",
+        f"# Readiness: {_cell(r.organization)}, {_cell(r.system)}",
         "",
         f"{r.view.describe()}; today {r.view.today} ({r.view.timezone}); evidence grace {r.view.grace}.",
         "",

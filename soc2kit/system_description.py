@@ -5,7 +5,7 @@ say, whether each is written, and the files the bundle carries.
     outline(name) -> PartOutline
     parts(program) -> [PartState]         each part's document, body and state
     placeholders(body, name) -> [(offset, why)]   why a body is not yet a description
-    bundle_entries(program) -> {path: bytes}      system-description/NN-<part>.md and SYSTEM-DESCRIPTION.md
+    bundle_entries(program, timeframe=None) -> {path: bytes}   system-description/NN-<part>.md and SYSTEM-DESCRIPTION.md
 
 A part is "written" when its document has prose of its own, "placeholder" when the body is empty,
 holds a placeholder marker (TODO, TBD, FIXME, TODO(soc2kit), lorem ipsum, `[placeholder]`-style
@@ -26,6 +26,8 @@ from soc2kit import escaping
 from soc2kit.models import SYSTEM_PART_NAMES, SystemPart
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from soc2kit.documents import Document
     from soc2kit.program import Program
 
@@ -262,18 +264,20 @@ def _demote(markdown: str) -> str:
     return "\n".join(out)
 
 
-def bundle_entries(program: Program) -> dict[str, bytes]:
+def bundle_entries(program: Program, timeframe: tuple[date, date] | date | None = None) -> dict[str, bytes]:
     """The description for the bundle: one file per part (`system-description/NN-<part>.md`, the
     part's own text under its title) and `SYSTEM-DESCRIPTION.md`, the parts in report order under
     one title. Missing and placeholder parts are written with a note saying so, never left out:
     the auditor sees what is not done. A part's body is the program's Markdown as written (Markdown
-    in, Markdown out); titles, owners, names and paths are escaped as literal text."""
+    in, Markdown out); titles, owners, names and paths are escaped as literal text. `timeframe`
+    (the bundle's: a Type II period, or a Type I as-of date) names what the description speaks
+    for; without it, soc2kit.yml's audit settings do."""
     entries: dict[str, bytes] = {}
     states = parts(program)
     combined = [
         f"# {_one_line(program.config.system.name)}: description of the system",
         "",
-        f"Organization: {_one_line(program.config.organization)}. {_scope_line(program)}",
+        f"Organization: {_one_line(program.config.organization)}. {_scope_line(program, timeframe)}",
         "",
     ]
     for number, state in enumerate(states, start=1):
@@ -314,7 +318,13 @@ def _from_the_program(program: Program) -> list[str]:
     return [*lines, ""]
 
 
-def _scope_line(program: Program) -> str:
+def _scope_line(program: Program, timeframe: tuple[date, date] | date | None = None) -> str:
+    # The bundle is built for a period given on its command line, and HEAD's soc2kit.yml may already
+    # name the next one: the timeframe, when given, says which period the description speaks for.
+    if isinstance(timeframe, tuple):
+        return f"Type II, for the period {timeframe[0]} to {timeframe[1]}."
+    if timeframe is not None:
+        return f"Type I, as of {timeframe}."
     audit = program.config.audit
     if audit.type == "type1":
         when = f"Type I, as of {audit.as_of}." if audit.as_of else "Type I."

@@ -31,7 +31,7 @@ import io
 import itertools
 import json
 import posixpath
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -39,7 +39,7 @@ from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from soc2kit import __version__
-from soc2kit.authorship import Authorship, authorship, merged_authors
+from soc2kit.authorship import Authorship, MergedAuthors, authorship
 from soc2kit.change_exceptions import Excepted, ExceptionIndex, register_at
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
@@ -152,13 +152,53 @@ class _Entities:
         self.ids: dict[str, str | None] = {}
         self.resolved: dict[str, tuple[str, str | None]] = {}
         self._folders: dict[str, list[str]] | None = None
+        self._fetched: dict[str, bytes | None] = {}
+        self._kinds: dict[str, str] = {}
+        """`_kind` of each path met: the same paths recur from commit to commit."""
+
+    def kind(self, path: str) -> str:
+        found = self._kinds.get(path)
+        if found is None:
+            found = self._kinds[path] = _kind(path)
+        return found
+
+    def prefetch(self, commits: Sequence[Commit]) -> None:
+        """Read together the blobs that `resolve` is about to read one by one for `commits` (in order).
+
+        Walks the changes as `resolve` will and asks git in one round trip for each path it will meet
+        first; a guess that turns out unused (an evidence record naming the path first) is dropped at
+        the next prefetch. Only the time changes: `resolve` reads the same blobs, in the same order."""
+        self._fetched = {}
+        wanted: list[str] = []
+        planned: set[str] = set()
+        for commit in commits:
+            for change in commit.changes:
+                path = change.path
+                kind = self.kind(path)
+                if kind not in {"other", "config"} and path not in self.ids and path not in planned:
+                    planned.add(path)
+                    if kind == "evidence-file":  # its folder's records at HEAD, once the listing is read
+                        records = self._folders.get(posixpath.dirname(path), ()) if self._folders else ()
+                        wanted.extend(self._name(self.head, record) for record in records if record not in self.ids)
+                    else:
+                        where = commit.parents[0] if change.status == "deleted" and commit.parents else commit.sha
+                        wanted.append(self._name(where, path))
+                if change.old_path is not None:
+                    planned.add(change.old_path)
+        wanted = [name for name in dict.fromkeys(wanted) if name]
+        if len(wanted) > 1:
+            self._fetched = dict(zip(wanted, self.blobs.read_many(wanted), strict=True))
+
+    def _name(self, rev: str, path: str) -> str:
+        """The blob `_parse` reads for `path` at `rev`; "" when the document at HEAD is at hand."""
+        return "" if rev == self.head and path in self.at_head else f"{rev}:{self.prefix}{path}"
 
     def resolve(self, commit: Commit, change: Change) -> tuple[str, str | None]:
         path = change.path
         known = self.resolved.get(path)
         if known is not None and change.old_path is None:
             return known
-        kind = _kind(path)
+        kind = self.kind(path)
         if kind in {"other", "config"}:
             self.resolved[path] = (kind, None)
             return kind, None
@@ -191,7 +231,8 @@ class _Entities:
         return doc.entity_id
 
     def _parse(self, rev: str, path: str, kind: str) -> Document | None:
-        raw = self.blobs.read(f"{rev}:{self.prefix}{path}")
+        name = f"{rev}:{self.prefix}{path}"
+        raw = self._fetched.pop(name) if name in self._fetched else self.blobs.read(name)
         if raw is None:
             return None
         from soc2kit.documents import Document, decode, parse_text
@@ -326,8 +367,29 @@ def _record_line(
     )
 
 
-_Row = tuple[Commit, Authorship, Sequence[Excepted]]
-"""A commit of the trail, who wrote and merged its change, and its excepted findings."""
+_Row = tuple[Commit, list["_FileRow"], Authorship, Sequence[Excepted]]
+"""A commit of the trail, its files, who wrote and merged its change, and its excepted findings."""
+
+
+def _rows(
+    commits: Iterator[Commit], entities: _Entities, merged: MergedAuthors, register: ExceptionIndex | None
+) -> Iterator[_Row]:
+    """The trail's commits in order, each with its files, people and excepted findings.
+
+    Taken `_BATCH` commits at a time: the blobs their files need are read from Git in one round trip,
+    and the first batch's files are resolved before any authors are needed, so that work overlaps the
+    merged-authors git log instead of waiting for it. Files are resolved in commit order, as before."""
+    none: tuple[Excepted, ...] = ()
+    authors: Mapping[str, tuple[str, ...]] | None = None
+    while batch := list(itertools.islice(commits, _BATCH)):
+        entities.prefetch(batch)
+        files = [_files(entities, commit) for commit in batch]
+        if authors is None:
+            authors = merged.resolve()
+        for commit, commit_files in zip(batch, files, strict=True):
+            yield commit, commit_files, authorship(commit, authors), none if register is None else register.of(commit.sha)
+    if authors is None:  # no commit in the range: the merged-authors git log must still succeed
+        merged.resolve()
 
 
 def _files(entities: _Entities, commit: Commit) -> list[_FileRow]:
@@ -469,40 +531,36 @@ def _export(
         tz=ZoneInfo(ctx.timezone),
         signatures=signatures,
     )
-    # The trail's git log starts first and runs ahead into its pipe while the merged-authors pass
-    # and the register are read: two streaming git processes at once instead of one after the other.
+    # Three streams at once: the merged-authors `git log` (read by a thread), the trail's `git log`
+    # (running ahead into its pipe) and the register, read while both run.
+    merged = MergedAuthors(ctx.root, ctx.head)
     first = next(commits, None)
     try:
-        merged = merged_authors(ctx.root, ctx.head)
         entries = register_at(blobs, ctx.prefix, ctx.head).entries
     except BaseException:
         getattr(commits, "close", lambda: None)()  # stops the git log that ran ahead
         raise
     if first is not None:
         commits = itertools.chain((first,), commits)
-    none: tuple[Excepted, ...] = ()
-    if entries:
-        register = ExceptionIndex(entries, ctx.root, ctx.head)
-        rows: Iterator[_Row] = ((commit, authorship(commit, merged), register.of(commit.sha)) for commit in commits)
-    else:  # the usual register, empty or absent: no lookup per commit
-        rows = ((commit, authorship(commit, merged), none) for commit in commits)
-    writers: dict[str, Callable[[Iterator[_Row], _Entities, _HashingWriter, TrailMeta], int]] = {
+    # The usual register is empty or absent: no lookup per commit then.
+    rows = _rows(commits, entities, merged, ExceptionIndex(entries, ctx.root, ctx.head) if entries else None)
+    writers: dict[str, Callable[[Iterator[_Row], _HashingWriter, TrailMeta], int]] = {
         "jsonl": _write_jsonl,
         "csv": _write_csv,
         "md": _write_md,
     }
-    meta.commits = writers[output_format](rows, entities, writer, meta)
+    meta.commits = writers[output_format](rows, writer, meta)
     meta.sha256 = writer.digest.hexdigest()
     return meta
 
 
-def _write_jsonl(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+def _write_jsonl(rows: Iterator[_Row], out: _HashingWriter, meta: TrailMeta) -> int:
     out.write((json.dumps(meta.header(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
     count = 0
     batch: list[str] = []
     known, file_rows = _Encoded(), _FileRows()
-    for commit, who, excepted in rows:
-        batch.append(_record_line(commit, who, excepted, _files(entities, commit), known=known, rows=file_rows))
+    for commit, files, who, excepted in rows:
+        batch.append(_record_line(commit, who, excepted, files, known=known, rows=file_rows))
         count += 1
         if len(batch) == _BATCH:
             out.write("".join(batch).encode("utf-8"))
@@ -511,7 +569,7 @@ def _write_jsonl(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter,
     return count
 
 
-def _write_csv(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+def _write_csv(rows: Iterator[_Row], out: _HashingWriter, meta: TrailMeta) -> int:
     del meta
     buffer = io.StringIO()
     table = csv.writer(buffer, lineterminator="\n")
@@ -523,7 +581,7 @@ def _write_csv(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, m
 
     table.writerow(CSV_COLUMNS)
     count = 0
-    for commit, who, excepted in rows:
+    for commit, files, who, excepted in rows:
         count += 1
         head = [
             commit.sha,
@@ -545,7 +603,7 @@ def _write_csv(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, m
             "; ".join(commit.signed_off_by),
             commit.subject,
         ]
-        for change, path, old, kind, entity in _files(entities, commit) or [("", "", None, "", None)]:
+        for change, path, old, kind, entity in files or [("", "", None, "", None)]:
             table.writerow([*head, change, path, old or "", kind, entity or ""])
         if count % _BATCH == 0:
             flush()
@@ -553,7 +611,7 @@ def _write_csv(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, m
     return count
 
 
-def _write_md(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, meta: TrailMeta) -> int:
+def _write_md(rows: Iterator[_Row], out: _HashingWriter, meta: TrailMeta) -> int:
     since, until = meta.since or "the first commit", meta.until or "HEAD"
     out.write(
         (
@@ -568,10 +626,10 @@ def _write_md(rows: Iterator[_Row], entities: _Entities, out: _HashingWriter, me
         ).encode()
     )
     count = 0
-    for commit, who, excepted in rows:
+    for commit, files, who, excepted in rows:
         count += 1
         lines = []
-        for n, (change, new_path, old, _kind_name, entity) in enumerate(_files(entities, commit) or [("", "", None, "", None)]):
+        for n, (change, new_path, old, _kind_name, entity) in enumerate(files or [("", "", None, "", None)]):
             path = f"{old} → {new_path}" if old else new_path
             first = n == 0
             cells = [

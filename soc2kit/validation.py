@@ -67,7 +67,7 @@ def _diagnose(doc: Document, model: type[BaseModel], error: Any) -> Diagnostic:
             "SK010",
             doc.path,
             line,
-            f"'{where}' is {shown}; expected {error['ctx']['expected']}",
+            f"'{where}' is {shown or _kind_of(value)}; expected {error['ctx']['expected']}",
             _closest(value, error["ctx"]["expected"]),
         )
     if kind == "string_type" and isinstance(value, (int, float, bool)):
@@ -90,6 +90,11 @@ def _show(value: object) -> str:
     except ValueError:  # an integer with more digits than Python converts to text
         return "a very long number"
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _kind_of(value: object) -> str:
+    # `_show` leaves a list or a mapping out of a message; where the value is the sentence's subject, say what it was.
+    return "a list" if isinstance(value, list) else "a mapping"
 
 
 def _closest(value: object, expected: str) -> str:

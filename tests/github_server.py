@@ -9,7 +9,9 @@ The server pages lists through Link headers (`Scenario.page_size` caps per_page)
 primary rate-limit budget (x-ratelimit-* headers; a request over budget gets GitHub's 403 and is counted in
 `over_budget`), checks the token (401) and the token's permissions (403 with x-accepted-github-permissions),
 and injects `Fault`s on chosen requests: a secondary rate limit (403 + retry-after), a primary one (403,
-remaining 0, x-ratelimit-reset), a 502, a 401 or a slow answer.
+remaining 0, x-ratelimit-reset), a 429 with retry-after, a 502, a 401 or a slow answer. `Scenario.organization`
+adds an organization: members, outside collaborators, repositories with their admins, Dependabot and
+code-scanning alerts (the Dependabot listing pages by cursor, as GitHub's does).
 """
 
 from __future__ import annotations
@@ -43,7 +45,20 @@ SPEC_SEARCH = (REPO_ROOT / ".ci" / "npm" / "node_modules", REPO_ROOT / "node_mod
 TOKEN = "ghs_" + "T0kenForTests" + "x" * 23  # a made-up token the tests look for everywhere
 WEB_FLOW = "web-flow"
 EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-ALL_PERMISSIONS = frozenset({"metadata", "pull_requests", "contents", "checks", "statuses", "administration"})
+ALL_PERMISSIONS = frozenset(
+    {
+        "metadata",
+        "pull_requests",
+        "contents",
+        "checks",
+        "statuses",
+        "administration",
+        "members",
+        "organization_administration",
+        "vulnerability_alerts",
+        "security_events",
+    }
+)
 
 
 def stamp(moment: datetime) -> str:
@@ -128,10 +143,58 @@ class Status:
 class Fault:
     """An answer injected instead of the real one, on requests number `on_request` .. on_request+times-1."""
 
-    kind: Literal["secondary", "primary", "server", "unauthorized", "slow"]
+    kind: Literal["secondary", "too_many", "primary", "server", "unauthorized", "slow"]
     on_request: int = 1
     times: int = 1
     seconds: float = 1.0  # retry-after, time to reset, or delay
+
+
+@dataclass
+class OrgRepository:
+    """A repository of the organization: who holds which role on it."""
+
+    name: str
+    archived: bool = False
+    collaborators: dict[str, str] = field(default_factory=dict)  # login -> role_name (admin, maintain, write, ...)
+    outside: set[str] = field(default_factory=set)  # the collaborators who are not organization members
+    teams: dict[str, str] = field(default_factory=dict)  # slug -> permission (admin, maintain, push, triage, pull)
+
+
+@dataclass
+class DependabotAlert:
+    repository: str
+    number: int
+    severity: Literal["low", "medium", "high", "critical"]
+    created_at: datetime
+    package: str = "left-pad"
+    ecosystem: str = "npm"
+    state: Literal["open", "dismissed", "fixed", "auto_dismissed"] = "open"
+
+
+@dataclass
+class CodeScanningAlert:
+    repository: str
+    number: int
+    security_severity: Literal["low", "medium", "high", "critical"] | None
+    created_at: datetime
+    rule: str = "py/sql-injection"
+    severity: Literal["none", "note", "warning", "error"] = "error"
+    state: Literal["open", "dismissed", "fixed"] = "open"
+    path: str = "app/views.py"
+
+
+@dataclass
+class Organization:
+    """An organization as its owner sees it: members with roles, outside collaborators, repositories, alerts."""
+
+    login: str = "octo-org"
+    two_factor_required: bool = False
+    members: dict[str, str] = field(default_factory=dict)  # login -> "admin" (owner) or "member"
+    outside_collaborators: set[str] = field(default_factory=set)
+    two_factor_disabled: set[str] = field(default_factory=set)
+    repositories: dict[str, OrgRepository] = field(default_factory=dict)
+    dependabot_alerts: list[DependabotAlert] = field(default_factory=list)
+    code_scanning_alerts: list[CodeScanningAlert] = field(default_factory=list)
 
 
 @dataclass
@@ -154,6 +217,7 @@ class Scenario:
     prefix: str = ""  # "/api/v3" for a GitHub Enterprise Server
     validate: bool = True
     tamper: Any = None  # callable(path, body) -> body, to serve a shape GitHub never would
+    organization: Organization | None = None
 
     @property
     def full_name(self) -> str:
@@ -572,7 +636,17 @@ _OPERATIONS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[^/]+)/check-runs"), "check_runs", "checks"),
     (re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[^/]+)/statuses"), "statuses", "statuses"),
     (re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/branches/(?P<b>[^/]+)/protection"), "protection", "administration"),
+    # The organization's routes: "" needs no permission (GitHub then leaves the owner-only fields out).
+    (re.compile(r"/orgs/(?P<org>[^/]+)"), "org", ""),
+    (re.compile(r"/orgs/(?P<org>[^/]+)/members"), "org_members", "members"),
+    (re.compile(r"/orgs/(?P<org>[^/]+)/outside_collaborators"), "outside_collaborators", "members"),
+    (re.compile(r"/orgs/(?P<org>[^/]+)/repos"), "org_repositories", "metadata"),
+    (re.compile(r"/orgs/(?P<org>[^/]+)/dependabot/alerts"), "dependabot_alerts", "vulnerability_alerts"),
+    (re.compile(r"/orgs/(?P<org>[^/]+)/code-scanning/alerts"), "code_scanning_alerts", "security_events"),
+    (re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/collaborators"), "collaborators", "metadata"),
+    (re.compile(r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/teams"), "teams", "administration"),
 ]
+_ORGANIZATION_REPOSITORY_OPERATIONS = frozenset({"collaborators", "teams"})
 
 
 @dataclass
@@ -686,6 +760,9 @@ class GitHubServer:
         if fault and fault.kind == "secondary":
             message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
             return 403, {**limits, "retry-after": str(math.ceil(fault.seconds))}, _error(message, status="403")
+        if fault and fault.kind == "too_many":  # GitHub also answers a secondary rate limit with 429
+            message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+            return 429, {**limits, "retry-after": str(math.ceil(fault.seconds))}, _error(message, status="429")
         if spent:
             return 403, limits, _error("API rate limit exceeded for installation.", status="403")
         if fault and fault.kind == "server":
@@ -735,9 +812,9 @@ class GitHubServer:
             match = pattern.fullmatch(path)
             if match is None:
                 continue
-            if (match["o"], match["r"]) != (scenario.owner, scenario.repo):
+            if not self._known(match, operation):
                 return 404, {}, _error("Not Found", status="404")
-            if permission not in scenario.permissions:
+            if permission and permission not in scenario.permissions:
                 return (
                     403,
                     {"x-accepted-github-permissions": f"{permission}=read"},
@@ -745,6 +822,16 @@ class GitHubServer:
                 )
             return getattr(self, f"_get_{operation}")(match, params, path)
         return 404, {}, _error("Not Found", status="404")
+
+    def _known(self, match: re.Match[str], operation: str) -> bool:
+        """Whether the organization or repository a route names exists in the scenario."""
+        scenario, organization = self.scenario, self.scenario.organization
+        groups = match.groupdict()
+        if "org" in groups:
+            return organization is not None and groups["org"] == organization.login
+        if operation in _ORGANIZATION_REPOSITORY_OPERATIONS and organization is not None:
+            return groups["o"] == organization.login and groups["r"] in organization.repositories
+        return (groups["o"], groups["r"]) == (scenario.owner, scenario.repo)
 
     def _page(self, items: list[Any], params: dict[str, str], path: str) -> tuple[int, dict[str, str], list[Any]]:
         try:
@@ -855,6 +942,88 @@ class GitHubServer:
         if rules is None:
             return 404, {}, _error("Branch not protected", status="404")
         return 200, {}, rules
+
+    def _organization(self) -> Organization:
+        assert self.scenario.organization is not None  # _known() let only a scenario organization through
+        return self.scenario.organization
+
+    def _get_org(self, _match: re.Match[str], _params: dict[str, str], _path: str) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        # GitHub shows the two-factor requirement only to those who may administer the organization.
+        owner_view = "organization_administration" in self.scenario.permissions
+        return 200, {}, organization_json(organization, owner_view=owner_view)
+
+    def _get_org_members(self, _match: re.Match[str], params: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        role = params.get("role", "all")
+        logins = [login for login, held in organization.members.items() if role in {"all", held}]
+        if params.get("filter") == "2fa_disabled" and "organization_administration" not in self.scenario.permissions:
+            return 422, {}, _error("Only owners can use this filter.", status="422")
+        if params.get("filter") == "2fa_disabled":
+            logins = [login for login in logins if login in organization.two_factor_disabled]
+        status, headers, page = self._page(sorted(logins, key=lambda login: _id("user", login)), params, path)
+        return status, headers, [user_json(login) for login in page]
+
+    def _get_outside_collaborators(
+        self, _match: re.Match[str], params: dict[str, str], path: str
+    ) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        logins = list(organization.outside_collaborators)
+        if params.get("filter") == "2fa_disabled":
+            logins = [login for login in logins if login in organization.two_factor_disabled]
+        status, headers, page = self._page(sorted(logins, key=lambda login: _id("user", login)), params, path)
+        return status, headers, [user_json(login) for login in page]
+
+    def _get_org_repositories(self, _match: re.Match[str], params: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        repositories = sorted(organization.repositories.values(), key=lambda r: r.name)
+        status, headers, page = self._page(repositories, params, path)
+        return status, headers, [org_repository_json(organization.login, r) for r in page]
+
+    def _get_collaborators(self, match: re.Match[str], params: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        repository = self._organization().repositories[match["r"]]
+        affiliation = params.get("affiliation", "all")
+        wanted = _PERMISSION_RANK.get(params.get("permission", "pull"), 0)
+        logins = [
+            login
+            for login, role in repository.collaborators.items()
+            if _PERMISSION_RANK[_ROLE_PERMISSION[role]] >= wanted and (affiliation != "outside" or login in repository.outside)
+        ]
+        status, headers, page = self._page(sorted(logins), params, path)
+        return status, headers, [collaborator_json(login, repository.collaborators[login]) for login in page]
+
+    def _get_teams(self, match: re.Match[str], params: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        repository = organization.repositories[match["r"]]
+        status, headers, page = self._page(sorted(repository.teams.items()), params, path)
+        return status, headers, [team_json(organization.login, slug, permission) for slug, permission in page]
+
+    def _get_dependabot_alerts(self, _match: re.Match[str], params: dict[str, str], path: str) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        states = set(params.get("state", "auto_dismissed,dismissed,fixed,open").split(","))
+        alerts = [a for a in organization.dependabot_alerts if a.state in states]
+        alerts.sort(key=lambda a: (a.created_at, a.repository, a.number), reverse=params.get("direction", "desc") == "desc")
+        # This listing pages by cursor (`after`), not by page number: the Link header carries the cursor.
+        try:
+            per_page = min(int(params.get("per_page", 30)), 100, self.scenario.page_size)
+            start = int(params["after"].removeprefix("cursor-")) if "after" in params else 0
+        except ValueError:
+            return 400, {}, _error("Bad Request", status="400")
+        page = alerts[start : start + per_page]
+        headers = {}
+        if start + per_page < len(alerts):
+            after = urlencode({**params, "after": f"cursor-{start + per_page}"})
+            headers["link"] = f'<{self.url}{path}?{after}>; rel="next"'
+        return 200, headers, [dependabot_alert_json(organization.login, a) for a in page]
+
+    def _get_code_scanning_alerts(
+        self, _match: re.Match[str], params: dict[str, str], path: str
+    ) -> tuple[int, dict[str, str], Any]:
+        organization = self._organization()
+        alerts = [a for a in organization.code_scanning_alerts if a.state == params.get("state", a.state)]
+        alerts.sort(key=lambda a: (a.created_at, a.repository, a.number), reverse=params.get("direction", "desc") == "desc")
+        status, headers, page = self._page(alerts, params, path)
+        return status, headers, [code_scanning_alert_json(organization.login, a) for a in page]
 
 
 def _parse(text: str | None) -> datetime | None:
@@ -1157,4 +1326,182 @@ def status_json(scenario: Scenario, sha: str, status: Status) -> dict[str, Any]:
         "created_at": stamp(status.created_at),
         "updated_at": stamp(status.created_at),
         "creator": user_json("ci-bot[bot]"),
+    }
+
+
+# A collaborator's role as the `permission` levels name it, and their order.
+_ROLE_PERMISSION = {"read": "pull", "triage": "triage", "write": "push", "maintain": "maintain", "admin": "admin"}
+_PERMISSION_RANK = {"pull": 0, "triage": 1, "push": 2, "maintain": 3, "admin": 4}
+
+
+def organization_json(organization: Organization, *, owner_view: bool) -> dict[str, Any]:
+    login = organization.login
+    api = f"{API}/orgs/{quote(login)}"
+    data: dict[str, Any] = {
+        "login": login,
+        "id": _id("org", login),
+        "node_id": f"O_{_id('org', login)}",
+        "url": api,
+        "repos_url": f"{api}/repos",
+        "events_url": f"{api}/events",
+        "hooks_url": f"{api}/hooks",
+        "issues_url": f"{api}/issues",
+        "members_url": f"{api}/members{{/member}}",
+        "public_members_url": f"{api}/public_members{{/member}}",
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{_id('org', login)}?v=4",
+        "description": "The product's organization",
+        "html_url": f"{WEB}/{login}",
+        "has_organization_projects": True,
+        "has_repository_projects": True,
+        "public_repos": 0,
+        "public_gists": 0,
+        "followers": 0,
+        "following": 0,
+        "type": "Organization",
+        "created_at": stamp(EPOCH - timedelta(days=900)),
+        "updated_at": stamp(EPOCH),
+        "archived_at": None,
+        "default_repository_permission": "read",
+        "members_can_create_repositories": False,
+    }
+    if owner_view:
+        data["two_factor_requirement_enabled"] = organization.two_factor_required
+    return data
+
+
+def simple_repository_json(owner: str, name: str, *, private: bool = True) -> dict[str, Any]:
+    full_name = f"{owner}/{name}"
+    api = f"{API}/repos/{full_name}"
+    data: dict[str, Any] = {link: f"{api}/{link.removesuffix('_url')}" for link in _REPOSITORY_LINKS}
+    data.update(
+        {
+            "id": _id("repo", full_name),
+            "node_id": f"R_{_id('repo', full_name)}",
+            "name": name,
+            "full_name": full_name,
+            "owner": user_json(owner),
+            "private": private,
+            "html_url": f"{WEB}/{full_name}",
+            "description": None,
+            "fork": False,
+            "url": api,
+            "hooks_url": f"{api}/hooks",
+        }
+    )
+    return data
+
+
+def org_repository_json(owner: str, repository: OrgRepository) -> dict[str, Any]:
+    return {**simple_repository_json(owner, repository.name), "archived": repository.archived, "disabled": False}
+
+
+def collaborator_json(login: str, role: str) -> dict[str, Any]:
+    rank = _PERMISSION_RANK[_ROLE_PERMISSION[role]]
+    permissions = {name: rank >= level for name, level in _PERMISSION_RANK.items()}
+    return {**user_json(login), "permissions": permissions, "role_name": role}
+
+
+def team_json(owner: str, slug: str, permission: str) -> dict[str, Any]:
+    team_id = _id("team", owner, slug)
+    api = f"{API}/organizations/{_id('org', owner)}/team/{team_id}"
+    return {
+        "id": team_id,
+        "node_id": f"T_{team_id}",
+        "url": api,
+        "html_url": f"{WEB}/orgs/{owner}/teams/{slug}",
+        "name": slug.replace("-", " ").title(),
+        "slug": slug,
+        "description": None,
+        "privacy": "closed",
+        "notification_setting": "notifications_enabled",
+        "permission": permission,
+        "members_url": f"{api}/members{{/member}}",
+        "repositories_url": f"{api}/repos",
+        "type": "organization",
+        "parent": None,
+    }
+
+
+def dependabot_alert_json(owner: str, alert: DependabotAlert) -> dict[str, Any]:
+    full_name = f"{owner}/{alert.repository}"
+    ghsa = f"GHSA-{_id('ghsa', alert.package, alert.severity) % 10000:04d}-test-x2x2"
+    package = {"ecosystem": alert.ecosystem, "name": alert.package}
+    vulnerability = {
+        "package": package,
+        "severity": alert.severity,
+        "vulnerable_version_range": "< 1.2.0",
+        "first_patched_version": {"identifier": "1.2.0"},
+    }
+    return {
+        "number": alert.number,
+        "state": alert.state,
+        "dependency": {"package": package, "manifest_path": "package-lock.json", "scope": "runtime", "relationship": "direct"},
+        "security_advisory": {
+            "ghsa_id": ghsa,
+            "cve_id": None,
+            "summary": f"{alert.package} is vulnerable",
+            "description": f"A made-up weakness of {alert.package} for tests.",
+            "vulnerabilities": [vulnerability],
+            "severity": alert.severity,
+            "cvss": {"score": 9.1 if alert.severity == "critical" else 5.0, "vector_string": None},
+            "cwes": [],
+            "identifiers": [{"type": "GHSA", "value": ghsa}],
+            "references": [{"url": f"https://github.com/advisories/{ghsa}"}],
+            "published_at": stamp(EPOCH - timedelta(days=100)),
+            "updated_at": stamp(EPOCH - timedelta(days=100)),
+            "withdrawn_at": None,
+        },
+        "security_vulnerability": vulnerability,
+        "url": f"{API}/repos/{full_name}/dependabot/alerts/{alert.number}",
+        "html_url": f"{WEB}/{full_name}/security/dependabot/{alert.number}",
+        "created_at": stamp(alert.created_at),
+        # Volatile on purpose: it moves on every fetch, as GitHub's does when it rescans; it must not be recorded.
+        "updated_at": stamp(datetime.now(UTC)),
+        "dismissed_at": None,
+        "dismissed_by": None,
+        "dismissed_reason": None,
+        "dismissed_comment": None,
+        "fixed_at": None,
+        "auto_dismissed_at": None,
+        "repository": simple_repository_json(owner, alert.repository),
+    }
+
+
+def code_scanning_alert_json(owner: str, alert: CodeScanningAlert) -> dict[str, Any]:
+    full_name = f"{owner}/{alert.repository}"
+    api = f"{API}/repos/{full_name}/code-scanning/alerts/{alert.number}"
+    return {
+        "number": alert.number,
+        "created_at": stamp(alert.created_at),
+        "updated_at": stamp(datetime.now(UTC)),
+        "url": api,
+        "html_url": f"{WEB}/{full_name}/security/code-scanning/{alert.number}",
+        "instances_url": f"{api}/instances",
+        "state": alert.state,
+        "fixed_at": None,
+        "dismissed_by": None,
+        "dismissed_at": None,
+        "dismissed_reason": None,
+        "dismissed_comment": None,
+        "rule": {
+            "id": alert.rule,
+            "name": alert.rule.split("/")[-1],
+            "severity": alert.severity,
+            "security_severity_level": alert.security_severity,
+            "description": f"Rule {alert.rule}",
+            "tags": ["security"],
+        },
+        "tool": {"name": "CodeQL", "version": "2.20.0", "guid": None},
+        "most_recent_instance": {
+            "ref": "refs/heads/main",
+            "analysis_key": ".github/workflows/codeql.yml:analyze",
+            "environment": "{}",
+            "category": ".github/workflows/codeql.yml:analyze",
+            "state": alert.state,
+            "commit_sha": fake_sha(full_name, "scan"),
+            "message": {"text": "A made-up finding for tests."},
+            "location": {"path": alert.path, "start_line": 10, "end_line": 10, "start_column": 1, "end_column": 20},
+            "classifications": [],
+        },
+        "repository": simple_repository_json(owner, alert.repository),
     }

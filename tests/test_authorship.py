@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from soc2kit.authorship import Authorship, authorship, github_pr, merged_authors
-from soc2kit.history import Commit, iter_commits
+from soc2kit.authorship import Authorship, MergedAuthors, authorship, github_pr, merged_authors
+from soc2kit.history import Commit, HistoryUnavailableError, iter_commits
 from tests.gitrepo import ALICE, BOB, CAROL, GitRepo, counting_git_path
 
 GITHUB = ("GitHub", "noreply@github.com")
@@ -184,3 +184,20 @@ def test_shallow_clone_stops_at_the_boundary(repo: GitRepo, tmp_path: Path) -> N
     assert merged_authors(clone.root, "HEAD") == {}
     line = {commit.sha: commit for commit in iter_commits(clone.root, rev="HEAD", first_parent=True, paths=())}
     assert authorship(line[merge], {}).kind == "root"
+
+
+def test_merged_authors_read_in_the_background_are_the_same_map(repo: GitRepo) -> None:
+    """The trail starts the merged-authors git log while it reads its own: the map it gets must be the
+    one merged_authors reads, and a git log that fails must fail where the map is used, as a usage error."""
+    for number, person in ((1, ALICE), (2, DAVE)):
+        repo.branch(f"pr{number}")
+        _edit(repo, f"{number}.md", person)
+        repo.checkout("main")
+        _web_merge(repo, f"pr{number}", number, BOB)
+    background = MergedAuthors(repo.root, "main")
+    assert background.resolve() == merged_authors(repo.root, "main")
+    assert dict(background) == merged_authors(repo.root, "main")
+    assert len(background) == 2
+    missing = MergedAuthors(repo.root, "no-such-branch")
+    with pytest.raises(HistoryUnavailableError, match="git log failed"):
+        missing.resolve()

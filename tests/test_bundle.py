@@ -664,6 +664,8 @@ deviations:
     effect: e
     remediation: r
     management_response: m
+    approved_by: CTO
+    approved_on: 2026-01-10
   - id: DEV-003
     control: TC-04
     sample: HR-2291
@@ -672,8 +674,29 @@ deviations:
     effect: e
     remediation: r
     management_response: m
+    approved_by: CTO
+    approved_on: 2026-07-15
+  - id: DEV-004
+    control: TC-01
+    window: 2026-Q1
+    description: Drafted, not yet approved.
+    cause: c
+    effect: e
+    remediation: r
+    management_response: m
 """,
 }
+INCIDENTS = """\
+---
+part: incidents
+title: System incidents
+owner: Head of Security
+last_reviewed: {reviewed}
+---
+# System incidents
+
+{text}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -684,9 +707,20 @@ def report_repo(tmp_path_factory) -> GitRepo:
     for path, text in REPORT_REGISTERS.items():
         if "deviations" not in path:
             repo.write(path, text)
+    repo.write("system/incidents.md", INCIDENTS.format(reviewed="2026-03-01", text="Written in March: nothing yet."))
     repo.commit("Registers", date="2026-04-05T10:00:00+00:00")
     repo.write("registers/deviations.yml", REPORT_REGISTERS["registers/deviations.yml"])
-    repo.commit("Deviations of the period", date="2026-07-20T10:00:00+00:00")
+    # Written up after the period closed, as SK706 asks: the bundle must carry this version.
+    repo.write("system/incidents.md", INCIDENTS.format(reviewed="2026-07-18", text="Reviewed in July: one outage in May."))
+    repo.replace(
+        "registers/subservice-organizations.yml",
+        "csocs:",
+        "report:\n      type: type2\n      period: {start: 2025-07-01, end: 2026-03-31}\n      opinion_date: 2026-04-20\n"
+        "      bridge_letter: {through: 2026-06-30, dated: 2026-07-10}\n    csocs:",
+    )
+    # HEAD already names the next period: the bundle's parts must still speak for the one asked for.
+    repo.replace("soc2kit.yml", "period: {start: 2026-01-01, end: 2026-06-30}", "period: {start: 2026-07-01, end: 2026-12-31}")
+    repo.commit("Deviations of the period, incidents reviewed, CloudCo's bridge letter", date="2026-07-20T10:00:00+00:00")
     return repo
 
 
@@ -707,10 +741,19 @@ def test_the_bundle_carries_the_report_parts(report_repo, tmp_path):
     assert any(name.startswith("system-description/") for name in data)
     assert "period-end/registers/subservice-organizations.yml" in data
     assert "period-end/registers/deviations.yml" not in data  # written after the period end
+    # Section III is management's write-up of the period, finished after it closed: read at HEAD.
+    incidents = next(data[name].decode() for name in data if name.startswith("system-description/") and "incidents" in name)
+    assert "Reviewed in July: one outage in May." in incidents
+    assert "Written in March" not in incidents
+    assert "Reviewed in July: one outage in May." in data["SYSTEM-DESCRIPTION.md"].decode()
+    assert "Type II, for the period 2026-01-01 to 2026-06-30." in data["SYSTEM-DESCRIPTION.md"].decode()
+    assert "Written in March" in data["period-end/system/incidents.md"].decode()
     organizations = json.loads(data["SUBSERVICE-ORGANIZATIONS.json"])["subservice_organizations"]
     assert [(o["id"], o["method"], [c["id"] for c in o["csocs"]]) for o in organizations] == [
         ("cloudco", "carve-out", ["CSOC-CLOUDCO-01"])
     ]
+    # The bridge letter covering the months after CloudCo's own period arrived after ours ended.
+    assert organizations[0]["report"]["bridge_letter"] == {"through": "2026-06-30", "dated": "2026-07-10"}
     cuecs = list(csv.DictReader(io.StringIO(data["USER-ENTITY-CONTROLS.csv"].decode())))
     assert [(c["id"], c["criteria"]) for c in cuecs] == [("CUEC-01", "CC6.2"), ("CUEC-02", "CC6.1")]
     assert cuecs[0]["description"] == "'=cmd|' /C calc'!A0"
@@ -720,18 +763,19 @@ def test_the_bundle_carries_the_report_parts(report_repo, tmp_path):
 def test_the_bundle_carries_the_deviations_of_the_period_and_marks_their_windows(report_repo, tmp_path):
     data = _entries(report_repo, tmp_path / "audit.zip")
     logged = json.loads(data["DEVIATIONS.json"])["deviations"]
-    # DEV-002 names a window before the period; DEV-003 a sample item, which no window dates.
-    assert [(d["id"], d["approved"]) for d in logged] == [("DEV-001", True), ("DEV-003", False)]
+    # The exceptions the readiness model notes in the period: DEV-002 names a window before it, and
+    # DEV-004 is not approved (it changes no window); DEV-003 is about a sample item, which no window dates.
+    assert [d["id"] for d in logged] == ["DEV-001", "DEV-003"]
     assert logged[0]["cause"] == "@SUM(1+1)"
     rows = list(csv.DictReader(io.StringIO(data["DEVIATIONS.csv"].decode())))
     assert rows[0]["cause"] == "'@SUM(1+1)"
-    assert (rows[0]["window"], rows[0]["approved_by"], rows[0]["approved_on"], rows[0]["approved"]) == (
-        "2026-Q2",
-        "CTO",
-        "2026-07-15",
-        "yes",
-    )
-    assert (rows[1]["sample"], rows[1]["window"], rows[1]["approved"]) == ("HR-2291", "", "no")
+    assert (rows[0]["window"], rows[0]["approved_by"], rows[0]["approved_on"]) == ("2026-Q2", "CTO", "2026-07-15")
+    assert (rows[1]["sample"], rows[1]["window"], rows[1]["approved_on"]) == ("HR-2291", "", "2026-07-15")
+    matrix = list(csv.DictReader(io.StringIO(data["control-matrix.csv"].decode())))
+    notes = {row["control"]: row["note"] for row in matrix}
+    assert "exceptions noted: DEV-001" in notes["TC-02"]
+    assert "DEV-002" not in notes["TC-03"]
+    assert "DEV-004" not in notes["TC-01"]
     windows = list(csv.DictReader(io.StringIO(data["control-windows.csv"].decode())))
     q2 = next(w for w in windows if (w["control"], w["windows"]) == ("TC-02", "2026-Q2"))
     assert (q2["state"], q2["deviations"]) == ("exception noted", "DEV-001")

@@ -627,3 +627,40 @@ def test_merged_pull_requests_are_asked_about_once_across_runs(tmp_path, monkeyp
     github_server.requests.clear()
     assert judged() == [*first, (14, ["alice"], [])]
     assert len(github_server.requests) >= 9
+
+
+def test_the_system_description_and_every_register_are_gated(tmp_path):
+    """Deviation approvals, subservice reports, CUECs and the system description are management's
+    decisions: a direct push to any of them is a finding, like one to a policy. Evidence is not."""
+    repo = _reviewed_pr_repo(tmp_path)
+    for path, text in (
+        ("registers/deviations.yml", "deviations: []\n"),
+        ("registers/subservice-organizations.yml", "subservice_organizations: []\n"),
+        ("registers/user-entity-controls.yml", "user_entity_controls: []\n"),
+        ("registers/vendor-notes.yml", "notes: []\n"),  # a register soc2kit does not read yet
+        ("system/services.md", "---\npart: services\ntitle: Services\nowner: CTO\n---\nWhat we run.\n"),
+        ("evidence/TC-01/q2-review.txt", "q2\n"),
+    ):
+        repo.write(path, text)
+        repo.commit(f"Direct push of {path}", author=BOB)
+    result, report = _check(repo)
+    assert result.returncode == 1
+    assert _codes(report) == [
+        ("SK601", "registers/deviations.yml"),
+        ("SK601", "registers/subservice-organizations.yml"),
+        ("SK601", "registers/user-entity-controls.yml"),
+        ("SK601", "registers/vendor-notes.yml"),
+        ("SK601", "system/services.md"),
+    ]
+
+
+def test_a_register_change_through_a_reviewed_pull_request_passes(tmp_path):
+    repo = _reviewed_pr_repo(tmp_path)
+    repo.branch("approve-deviation")
+    repo.write("registers/deviations.yml", "deviations: []\n")
+    repo.commit("Log the deviations", author=BOB)
+    repo.checkout("main")
+    web_merge(repo, "approve-deviation", 9, trailers=(("Approved-by", _who(CAROL)),))
+    result, report = _check(repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert report["diagnostics"] == []

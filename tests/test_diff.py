@@ -102,7 +102,10 @@ def test_without_head_compares_with_the_work_tree(pr_repo):
 def test_identical_revisions_say_nothing_changed(pr_repo):
     result = run_cli("diff", "base", "main", "--root", str(pr_repo.root))
     assert result.returncode == 0
-    assert "No change to policies, controls, evidence, criteria coverage or scope." in result.stdout
+    assert (
+        "No change to policies, controls, evidence, the system description, the registers, criteria coverage or scope."
+        in result.stdout
+    )
 
 
 def test_program_at_a_date_is_the_last_first_parent_commit_of_that_day(tmp_path):
@@ -164,3 +167,80 @@ def test_program_in_a_subfolder_is_read_from_its_subtree(tmp_path):
     at = load_program_at(program_repo_root, "HEAD")
     assert "POL-ISP" in at.program.policies
     assert at.program.config.organization == "Test Co"
+
+
+SUBSERVICE = """\
+subservice_organizations:
+  - id: cloudco
+    name: CloudCo Hosting
+    services: Hosts the platform.
+    method: carve-out
+    criteria: [CC6.4]
+    csocs:
+      - id: CSOC-CLOUDCO-01
+        description: Only authorized staff enter the data centers.
+        criteria: [CC6.4]
+"""
+CUECS = """\
+user_entity_controls:
+  - id: CUEC-01
+    description: Customers keep their API keys secret.
+    criteria: [CC6.1]
+  - id: CUEC-02
+    description: Customers remove their leavers' accounts.
+    criteria: [CC6.2]
+"""
+DEVIATION = """\
+deviations:
+  - id: DEV-001
+    control: TC-02
+    window: 2026-Q1
+    description: The Q1 review was late.
+    cause: c
+    effect: e
+    remediation: r
+    management_response: m
+"""
+SERVICES = "---\npart: services\ntitle: Services provided\nowner: CTO\n---\n# Services provided\n\n{text}\n"
+
+
+def test_diff_reports_system_parts_and_register_entries(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    repo.write("registers/subservice-organizations.yml", SUBSERVICE)
+    repo.write("registers/user-entity-controls.yml", CUECS)
+    repo.write("system/services.md", SERVICES.format(text="Test Co runs a payroll service."))
+    repo.commit("Registers and the services part")
+    repo.git("tag", "base")
+    repo.replace("registers/subservice-organizations.yml", "Only authorized staff", "Only badged staff")
+    repo.replace("registers/subservice-organizations.yml", "method: carve-out", "method: inclusive")
+    repo.replace("registers/user-entity-controls.yml", CUECS[CUECS.index("  - id: CUEC-02") :], "")
+    repo.write("registers/deviations.yml", DEVIATION)
+    repo.replace("system/services.md", "payroll service", "payroll and time-tracking service")
+    repo.write("system/boundaries.md", "---\npart: boundaries\ntitle: System boundaries\nowner: CTO\n---\nWhat is in.\n")
+    repo.commit("Approve changes to the registers and the description", author=BOB)
+
+    diff = diff_revisions(repo.root, "base", "HEAD")
+    assert [(c.change, c.id, c.fields) for c in diff.system] == [
+        ("added", "boundaries", ()),
+        ("changed", "services", ("body",)),
+    ]
+    assert [(c.change, c.id, c.fields, c.path) for c in diff.subservice_organizations] == [
+        ("changed", "cloudco", ("method", "csocs"), "registers/subservice-organizations.yml")
+    ]
+    assert [(c.change, c.id, c.fields, c.title) for c in diff.csocs] == [
+        ("changed", "CSOC-CLOUDCO-01", ("description",), "Only badged staff enter the data centers.")
+    ]
+    assert [(c.change, c.id) for c in diff.user_entity_controls] == [("removed", "CUEC-02")]
+    assert [(c.change, c.id, c.path) for c in diff.deviations] == [("added", "DEV-001", "registers/deviations.yml")]
+    assert not diff.empty
+
+    data = json.loads(format_diff(diff, "json"))
+    assert [d["id"] for d in data["deviations"]] == ["DEV-001"]
+    assert data["csocs"][0]["fields"] == ["description"]
+    text = format_diff(diff, "text")
+    assert "Deviations:\n  added    DEV-001  The Q1 review was late." in text
+    assert "Complementary user entity controls:\n  removed  CUEC-02" in text
+    markdown = format_diff(diff, "md")
+    assert "### System description" in markdown
+    assert "| changed | `services` | Services provided | body |" in markdown
+    assert "### Subservice organizations" in markdown

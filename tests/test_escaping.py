@@ -121,3 +121,25 @@ def test_sanitize_removes_script_however_the_tag_is_spelled(dirty):
     assert "data:" not in clean
     assert " on" not in clean.replace(">x<", "")
     assert "__config" not in clean
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last", "repeated"])
+def test_one_unsafe_tag_anywhere_on_a_long_clean_page_sends_the_page_through_the_cleaner(where):
+    """The fast path judges each distinct tag of a page once (a set of every match): a page of hundreds of
+    allowed tags with one unsafe or malformed tag anywhere, even one written twice, must not pass as clean."""
+    from soc2kit.site import sanitize as module
+
+    clean_rows = "".join(f'<tr><td class="c{n % 7}"><a href="../p{n}/">P{n}</a></td></tr>\n' for n in range(300))
+    for bad in ('<img src="x" onerror="alert(1)">', "<script>alert(2)</script>", "<a href=javascript:alert(3)>x</a>", "<!--x-->"):
+        rows = clean_rows.splitlines(keepends=True)
+        spot = {"first": 0, "middle": 150, "last": len(rows), "repeated": 75}[where]
+        rows.insert(spot, bad)
+        if where == "repeated":
+            rows.insert(225, bad)
+        page = "<table>" + "".join(rows) + "</table>"
+        assert not module._already_clean(page)
+        out = sanitize(page).lower()
+        for unsafe in ("onerror", "<script", "javascript", "<!--"):
+            assert unsafe not in out
+    assert module._already_clean("<table>" + clean_rows + "</table>")
+    assert sanitize("<table>" + clean_rows + "</table>") == "<table>" + clean_rows + "</table>"

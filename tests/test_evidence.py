@@ -1026,3 +1026,84 @@ def test_awkward_names_collector_and_note_survive_the_record(program: ProgramDir
     record = load_program(program.root, use_cache=False, today=TODAY).evidence[result.record_id]
     assert [f.path for f in record.files] == ["Q2 review: final #1.csv"]
     assert (record.collector, record.note) == ("Bob: the reviewer", "line one\nline two: 'quoted' # not a comment")
+
+
+# -- design records: `--purpose design` and SK403 ---------------------------------------------------
+
+
+def test_add_purpose_design_writes_a_design_record_readiness_counts_for_design_only(program: ProgramDir) -> None:
+    result = add(program, "q2-review.csv", purpose="design", note="Walkthrough with the CTO")
+    data = yaml.safe_load((program.root / result.record_path).read_text())
+    assert data["purpose"] == "design"
+    from soc2kit.readiness import assess
+
+    loaded = load_program(program.root, use_cache=False, today=TODAY)
+    assert loaded.evidence[result.record_id].purpose == "design"
+    status = next(c for c in assess(loaded).controls if c.control.id == "TC-02")
+    assert status.design_records == [result.record_id]
+    assert all(result.record_id not in w.records for r in status.requirements for w in r.windows)
+
+
+def test_add_without_purpose_writes_no_purpose_line(program: ProgramDir) -> None:
+    result = add(program, "q2-review.csv")
+    assert "purpose" not in yaml.safe_load((program.root / result.record_path).read_text())
+
+
+def test_add_purpose_design_through_the_cli(program: ProgramDir) -> None:
+    result = soc2kit(
+        "evidence", "add", "TC-02", "q2-review.csv", "--collected", "2026-07-03", "--purpose", "design", cwd=program.root
+    )
+    assert result.returncode == 0, result.stderr
+    record = program.root / "evidence/TC-02/2026-07-03-review/record.yaml"
+    assert yaml.safe_load(record.read_text())["purpose"] == "design"
+    wrong = soc2kit("evidence", "add", "TC-02", "q2-review.csv", "--purpose", "proof", cwd=program.root)
+    assert wrong.returncode == 2
+    assert "Traceback" not in wrong.stderr
+
+
+def test_a_design_record_with_covers_is_refused_and_nothing_is_written(program: ProgramDir) -> None:
+    before = snapshot(program.root)
+    with pytest.raises(UsageError, match="design record"):
+        add(program, "q2-review.csv", purpose="design", covers=(date(2026, 4, 1), date(2026, 6, 30)))
+    assert visible(snapshot(program.root)) == visible(before)
+
+
+def test_new_evidence_purpose_design(program: ProgramDir) -> None:
+    args = ["new", "evidence", "TC-02", "--collected", "2026-07-03", "--purpose", "design", "--root", str(program.root)]
+    result = soc2kit(*args, cwd=program.root)
+    assert result.returncode == 0, result.stderr
+    [record] = (program.root / "evidence/TC-02").glob("*/record.yaml")
+    assert yaml.safe_load(record.read_text())["purpose"] == "design"
+    plain = soc2kit("new", "evidence", "TC-03", "--collected", "2026-07-03", "--root", str(program.root), cwd=program.root)
+    assert plain.returncode == 0, plain.stderr
+    [record] = (program.root / "evidence/TC-03").glob("*/record.yaml")
+    assert "purpose" not in yaml.safe_load(record.read_text())
+
+
+def _only_a_design_record(root: Path, audit: str) -> list[str]:
+    """TC-03 with one design record (its operating records dropped), checked while the audit runs."""
+    program = make_program(root)
+    for record in (root / "evidence" / "TC-03").glob("*.yaml"):
+        record.unlink()
+    sha = hashlib.sha256((root / "evidence/TC-01/q1-review.txt").read_bytes()).hexdigest()
+    program.write(
+        "evidence/TC-03/design.yaml",
+        "id: EV-TC-03-DESIGN\ncontrol: TC-03\nrequirement: review\ncollected: 2026-02-02\ncollector: alice@example.com\n"
+        f"purpose: design\nfiles:\n  - path: ../TC-01/q1-review.txt\n    sha256: {sha}\n",
+    )
+    program.replace("soc2kit.yml", "  type: type2\n  period: {start: 2026-01-01, end: 2026-06-30}\n", audit)
+    loaded = load_program(root, use_cache=False, today=date(2026, 3, 1))
+    return [f"{d.code} {d.path} {d.message}" for d in loaded.diagnostics if d.code == "SK403"]
+
+
+def test_sk403_a_type2_control_with_only_design_records_has_no_operating_evidence(tmp_path: Path) -> None:
+    found = _only_a_design_record(tmp_path / "p", "  type: type2\n  period: {start: 2026-01-01, end: 2026-06-30}\n")
+    expected = (
+        "SK403 controls/TC-03.md control TC-03 has no operating evidence yet: EV-TC-03-DESIGN is a design record, "
+        "which shows how it is built, not that it operated over the period"
+    )
+    assert found == [expected]
+
+
+def test_sk403_a_type1_control_with_a_design_record_has_its_evidence(tmp_path: Path) -> None:
+    assert _only_a_design_record(tmp_path / "p", "  type: type1\n  as_of: 2026-06-30\n") == []

@@ -332,3 +332,50 @@ def test_tokens_split_across_reads_come_out_whole(tmp_path, monkeypatch):
     assert list(hist._parse_log(hist.nul_tokens(io.BytesIO(output)))) == whole
     assert whole[0].subject == "Unicode \u2014 \u65e5\u672c"
     assert len(whole) == len(HOSTILE_TEXT) + 2
+
+
+def test_commits_cut_across_reads_anywhere_parse_as_from_one_read(tmp_path, monkeypatch):
+    """The parser takes a chunk of tokens at a time and holds back the commit a chunk ends in: wherever
+    a read ends (inside a header, between a status and its paths, on a marker spelled in a subject), and
+    wherever the stream itself stops, the commits are those of the whole output read at once."""
+    repo, _made = _hostile_repo(tmp_path / "repo")
+    repo.rename("controls/TC-02.md", "controls/TC-02-renamed.md")
+    repo.commit("Rename TC-02")
+    repo.write("policies/r\u00e9sum\u00e9.md", "x\n")
+    repo.commit("Unicode \u2014 and a trailer\n\nReviewed-by: Bob Brown <bob@example.com>")
+    output = subprocess.run(command(hist.log_command()), cwd=repo.root, capture_output=True, check=True).stdout
+    whole = list(hist._parse_log(output.decode("utf-8", "replace").split("\0")[:-1]))
+    assert len(whole) == len(HOSTILE_TEXT) + 3
+    assert any(change.status == "renamed" for commit in whole for change in commit.changes)
+    for size in (1, 5, 64, 4096):
+        monkeypatch.setattr(hist, "_CHUNK", size)
+        assert list(hist._parse_chunks(hist._nul_chunks(io.BytesIO(output)))) == whole
+    monkeypatch.setattr(hist, "_CHUNK", 7)
+    for end in range(0, len(output), max(1, len(output) // 97)):
+        cut = output[:end]
+        expected = list(hist._parse_log(hist.nul_tokens(io.BytesIO(cut))))
+        assert list(hist._parse_chunks(hist._nul_chunks(io.BytesIO(cut)))) == expected
+
+
+def test_blobs_read_many_answers_as_read_does_across_batches(tmp_path):
+    """The trail asks `git cat-file --batch` for many blobs in one write: answers must stay in step with
+    the questions past one batch of questions, for missing objects, trees, repeated names and names that
+    cannot go through the batch (a newline or a trailing carriage return)."""
+    repo = program_repo(tmp_path / "repo")
+    names = [f"policies/p{n:03}-{'x' * 60}.md" for n in range(300)]  # ~20 KiB of questions: several batches
+    for n, name in enumerate(names):
+        repo.write(name, f"policy {n}\n")
+    repo.write("policies/a\nb.md", "newline\n")
+    repo.write("policies/c.md\r", "carriage return\n")
+    sha = repo.commit("Many policies")
+    asked = [f"{sha}:{name}" for name in names]
+    asked[10:10] = [f"{sha}:policies/none.md", f"{sha}:policies", f"{sha}:policies/a\nb.md", asked[3], f"{sha}:policies/c.md\r"]
+    with Blobs(repo.root) as blobs:
+        one_by_one = [blobs.read(name) for name in asked]
+    with Blobs(repo.root) as blobs:
+        together = blobs.read_many(asked)
+        after = blobs.read(f"{sha}:{names[7]}")  # the batch is still in step afterwards
+    assert together == one_by_one
+    assert together[10:15] == [None, None, b"newline\n", b"policy 3\n", b"carriage return\n"]
+    assert together[-1] == b"policy 299\n"
+    assert after == b"policy 7\n"

@@ -45,7 +45,12 @@ def test_init_passes_check_for_every_scope(tmp_path: Path, categories: tuple[str
     assert sorted((d.code, d.path) for d in program.diagnostics if d.code == "SK304") == sorted(
         ("SK304", program.source("policy", p).path) for p in program.policies
     )
-    assert program.config.rules == {"policy-not-approved": "warning"}
+    assert program.config.rules == {"policy-not-approved": "warning", "subservice-report-missing": "warning"}
+    # The starter's example report dates are Acme's: the new program records none, and says so for
+    # each carve-out as a warning while it is adopted.
+    assert program.subservice_organizations
+    assert all(organization.report is None for organization in program.subservice_organizations.values())
+    assert {d.code for d in program.diagnostics if d.path == "registers/subservice-organizations.yml"} == {"SK711"}
     expected = ["security", *(c for c in categories if c != "security")]
     assert program.config.scope.categories == expected
     in_scope = {c.id for c in program.criteria_in_scope()}

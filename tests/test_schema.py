@@ -26,7 +26,7 @@ from soc2kit.starter import InitOptions, init_program
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
-KINDS = {"policies": "policy", "controls": "control", "evidence": "evidence"}
+KINDS = {"policies": "policy", "controls": "control", "system": "system-part", "evidence": "evidence"}
 
 
 class LanguageServerLoader(yaml.SafeLoader):
@@ -49,7 +49,7 @@ for tag, pattern, first in (
 
 def editor_data(path: Path, kind: str) -> Any:
     text = path.read_text(encoding="utf-8")
-    if kind in {"policy", "control"}:
+    if kind in {"policy", "control", "system-part"}:
         text = text.split("\n---\n", 1)[0].removeprefix("---\n")
     return yaml.load(text, Loader=LanguageServerLoader)
 
@@ -151,7 +151,7 @@ def test_every_file_soc2kit_writes_names_its_schema_first(tmp_path: Path) -> Non
     root = written_program(tmp_path)
     for path, kind in program_files(root):
         lines = path.read_text(encoding="utf-8").split("\n")
-        if kind in {"policy", "control"}:
+        if kind in {"policy", "control", "system-part"}:
             assert lines[0] == "---", path
             assert lines[1] == schema_line(kind), path
         else:

@@ -134,7 +134,7 @@ def test_status_json_has_the_documented_shape() -> None:
         "has_evidence",
     }
     requirement = control["requirements"][0]
-    assert set(requirement) == {"id", "frequency", "records", "newest", "fresh_until", "stale", "windows"}
+    assert set(requirement) == {"id", "frequency", "records", "newest", "fresh_until", "stale", "collector", "windows"}
     assert set(requirement["windows"][0]) == {
         "first",
         "last",

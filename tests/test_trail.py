@@ -470,3 +470,29 @@ def test_a_register_that_does_not_read_cleanly_excepts_nothing(tmp_path):
     repo.write("registers/change-exceptions.yml", _register([(pushed, "SK601")]).replace("2026-03-01", "March 1st"))
     repo.commit("A register with a bad date")
     assert all(line["excepted"] == [] for line in _jsonl(_export(repo))[1:])
+
+
+@pytest.mark.parametrize("output_format", ["jsonl", "csv", "md"])
+def test_blobs_read_ahead_per_batch_give_the_bytes_of_one_read_per_document(history_repo, monkeypatch, output_format):
+    """The trail reads the documents a batch of commits needs in one round trip to git, guessing ahead
+    which ones `resolve` will read: whatever the batch size (a batch ending between a rename and the
+    older name's commits, between an evidence file and its record), the bytes are those of reading each
+    document when it is first met, and only the number of round trips changes."""
+    from soc2kit import trail as module
+    from soc2kit.git import Blobs
+
+    reads: list[int] = []
+    original = Blobs.read_many
+
+    def counting(self: Blobs, names: list[str]) -> list[bytes | None]:
+        reads.append(len(names))
+        return original(self, names)
+
+    expected = _export(history_repo, output_format=output_format)
+    monkeypatch.setattr(Blobs, "read_many", lambda self, names: [self.read(name) for name in names])
+    assert _export(history_repo, output_format=output_format) == expected
+    monkeypatch.setattr(Blobs, "read_many", counting)
+    for size in (1, 2, 3, 1000):
+        monkeypatch.setattr(module, "_BATCH", size)
+        assert _export(history_repo, output_format=output_format) == expected
+    assert max(reads) > 1  # documents were read together

@@ -13,6 +13,7 @@ import click
 
 from soc2kit import __version__
 from soc2kit.cli import check, evidence, population, scaffold, status
+from soc2kit.cli import collect as collect_commands
 from soc2kit.cli import matrix as matrix_commands
 from soc2kit.cli import schema as schema_commands
 from soc2kit.cli import trail as trail_commands
@@ -67,6 +68,7 @@ for command in (
     scaffold.init,
     scaffold.new,
     evidence.evidence,
+    collect_commands.collect,
     status.status,
     trail_commands.trail,
     trail_commands.changes,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -22,6 +23,14 @@ def evidence() -> None:
 @click.option("--collected", callback=iso_date, help="The day it was collected (default: today in the audit's time zone).")
 @click.option("--covers", callback=period, metavar="START..END", help="The period of operation it shows.")
 @click.option("--note", help="Free text kept in the record.")
+@click.option(
+    "--purpose",
+    type=click.Choice(["operating", "design"]),
+    default="operating",
+    show_default=True,
+    help="design: the files show how the control is built (walkthrough notes, a configuration screenshot); "
+    "they count for its design and satisfy no evidence window.",
+)
 @click.option("--collector", help="Who collected it (default: Git's user.email, else the login name).")
 @click.option("--commit", is_flag=True, help="Commit the new record and files, with Evidence-For and Evidence-Id trailers.")
 @click.option("--allow-secrets", is_flag=True, help="With --commit: commit even files that look like they hold secrets.")
@@ -33,6 +42,7 @@ def add(
     collected: date | None,
     covers: tuple[date, date] | None,
     note: str | None,
+    purpose: Literal["operating", "design"],
     collector: str | None,
     commit: bool,
     allow_secrets: bool,
@@ -48,6 +58,7 @@ def add(
         collected=collected,
         covers=covers,
         note=note,
+        purpose=purpose,
         collector=collector,
         commit=commit,
         allow_secrets=allow_secrets,

@@ -204,10 +204,26 @@ def new_control_command(
 @click.option("--requirement", help="Default: the control's first evidence requirement.")
 @click.option("--collected", callback=iso_date, help="Default: today.")
 @click.option("--collector", default=lambda: os.environ.get("USER", "unknown"), help="Who collected it (default: $USER).")
+@click.option(
+    "--purpose",
+    type=click.Choice(["operating", "design"]),
+    default="operating",
+    show_default=True,
+    help="design: a design record (walkthrough notes, a configuration screenshot), which satisfies no evidence window.",
+)
 @root_option
-def new_evidence_command(control: str, requirement: str | None, collected: date | None, collector: str, root: Path) -> None:
+def new_evidence_command(
+    control: str, requirement: str | None, collected: date | None, collector: str, purpose: str, root: Path
+) -> None:
     """Create an evidence record for CONTROL (list its files, or use `soc2kit evidence add`)."""
     from soc2kit.new import new_evidence
 
-    path = new_evidence(root, control, requirement=requirement, collected=collected or date.today(), collector=collector)
+    path = new_evidence(
+        root,
+        control,
+        requirement=requirement,
+        collected=collected or date.today(),
+        collector=collector,
+        purpose="design" if purpose == "design" else "operating",
+    )
     click.echo(f"Created {shown(path)}")

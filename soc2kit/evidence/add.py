@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from soc2kit.digests import CHUNK as _CHUNK
 from soc2kit.digests import LFS_POINTER_MAX, lfs_pointer_oid
@@ -61,6 +61,9 @@ class AddRequest:
     cwd: Path | None = None
     source: EvidenceSource | None = None
     """For a collector: the system and query the files came from (`soc2kit changes population`)."""
+    purpose: Literal["operating", "design"] = "operating"
+    """design: the files show how the control is built (walkthrough notes, a configuration
+    screenshot); such a record counts for the design checks and satisfies no evidence window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,14 @@ def _plan(program: Program, request: AddRequest) -> _Plan:
         raise UsageError(f"the collected date {collected} is in the future (today is {program.today})")
     if not request.files:
         raise UsageError("give at least one evidence file")
+    if request.purpose not in {"operating", "design"}:
+        raise UsageError(f"unknown purpose '{request.purpose}'; use operating or design")
+    if request.purpose == "design" and request.covers is not None:
+        # A design record shows the control as built on the day it was collected; a range would
+        # read as operation over it, which design records never show.
+        raise UsageError(
+            "a design record shows the control as built on its collected day: drop --covers, or record operating evidence"
+        )
     root = program.root
     evidence = root / EVIDENCE_DIR
     if evidence.exists() and not evidence.is_dir():
@@ -189,7 +200,7 @@ def _plan(program: Program, request: AddRequest) -> _Plan:
         _read(source)
     collector = _collector(root, request.collector)
     plan.text = _record_text(plan, request, collector)
-    _check_record(plan, collector, request.note, request.source)
+    _check_record(plan, collector, request.note, request.source, request.purpose)
     return plan
 
 
@@ -310,6 +321,8 @@ def _record_text(plan: _Plan, request: AddRequest, collector: str) -> str:
         lines.append(f"    sha256: {source.sha256}" + ("  # the Git LFS object's oid" if source.lfs else ""))
     if request.note is not None and request.note.strip():
         lines.append(f"note: {_yaml_scalar(request.note.strip())}")
+    if request.purpose != "operating":  # operating is the default: such records read as they always did
+        lines.append(f"purpose: {request.purpose}")
     if request.source is not None:
         lines.append("source:")
         for key, value in request.source.model_dump(exclude_none=True).items():
@@ -317,7 +330,9 @@ def _record_text(plan: _Plan, request: AddRequest, collector: str) -> str:
     return with_schema_line("\n".join(lines) + "\n", "evidence")
 
 
-def _check_record(plan: _Plan, collector: str, note: str | None, source: EvidenceSource | None = None) -> None:
+def _check_record(
+    plan: _Plan, collector: str, note: str | None, source: EvidenceSource | None = None, purpose: str = "operating"
+) -> None:
     """The record must read back as exactly what was meant; a bug here would write a broken record."""
     from soc2kit.documents import Document, parse_text
     from soc2kit.models import EvidenceRecord
@@ -334,6 +349,7 @@ def _check_record(plan: _Plan, collector: str, note: str | None, source: Evidenc
         or record.collector != collector
         or record.note != wanted_note
         or record.source != source
+        or record.purpose != purpose
     ):
         raise UsageError("cannot write a record that reads back as given; simplify the file names, collector or note")
 

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from soc2kit.program import Program
 
 
+class SecretsFoundError(UsageError):
+    """Collected data that looks like it holds a credential: refused, nothing written."""
+
+
 @dataclass(frozen=True)
 class KeptRecord:
     requirement: str
@@ -43,8 +47,9 @@ class KeptRecord:
 
 
 def json_bytes(value: object) -> bytes:
-    """Collected data as a file: sorted keys, two-space indent, UTF-8, one final newline."""
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    """Collected data as a file: sorted keys, two-space indent, UTF-8, one final newline. Raises
+    ValueError or TypeError for what JSON cannot hold (NaN, infinities, objects, mixed key types)."""
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 def sha256(data: bytes) -> str:
@@ -67,7 +72,7 @@ def identical_record(
     wanted = sorted(digests.items())
     records = [r for r in program.evidence_of(control) if r.requirement == requirement and r.purpose == "operating"]
     if newest_within is not None:
-        newest = max(records, key=_age, default=None)
+        newest = max(records, key=record_age, default=None)
         if newest is None or not newest_within[0] <= newest.collected <= newest_within[1]:
             return None
         records = [newest]
@@ -111,7 +116,7 @@ def keep_record(
                 (folder / name).write_bytes(data)
             found = [f"{name} ({secret.where()}: {secret.kind})" for name in files for secret in find_secrets(folder / name)]
             if found:
-                raise UsageError(
+                raise SecretsFoundError(
                     f"refusing to record {control.id} {requirement}: the collected data looks like it holds secrets: "
                     + "; ".join(found)
                     + ". Nothing was written; make the collector leave credentials out of what it returns"
@@ -136,8 +141,9 @@ def keep_record(
     return KeptRecord(requirement, record_id, record_path, paths, written)
 
 
-def _age(record: EvidenceRecord) -> tuple[date, int, str]:
-    # Records of one day are numbered `-2`, `-3`, ... after the first: the highest number is the newest.
+def record_age(record: EvidenceRecord) -> tuple[date, int, str]:
+    """Orders a requirement's records oldest to newest. Records of one day are numbered `-2`, `-3`, ...
+    after the first: the highest number is the newest."""
     tail = record.id.rpartition("-")[2]
     return (record.collected, int(tail) if tail.isdigit() else 1, record.id)
 

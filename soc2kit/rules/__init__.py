@@ -11,6 +11,7 @@ from soc2kit.diagnostics import Diagnostic
 from soc2kit.program import Program
 from soc2kit.rules import (
     adoption,
+    collected,
     config,
     coverage,
     evidence,
@@ -39,5 +40,6 @@ def run_rules(program: Program) -> Iterator[Diagnostic]:
         readiness,
         system,
         registers,
+        collected,
     ):
         yield from family.check(program)

@@ -77,7 +77,8 @@ def _unknown_mentions(program: Program) -> Iterator[Diagnostic]:
     prefixes = {cid.rsplit("-", 1)[0] for cid in program.controls}
     known = program.controls.keys() | program.policies.keys() | {entity_id for _, entity_id in program.invalid_ids}
     for doc in program.documents.values():
-        for mentioned, line in doc.mentions:
+        # One finding per ID and line: a line naming a missing control a thousand times is one mistake.
+        for mentioned, line in dict.fromkeys(doc.mentions):
             if mentioned in known or mentioned == doc.entity_id:
                 continue
             is_policy = mentioned.startswith("POL-")

@@ -8,7 +8,6 @@ as-of date, or today when that is earlier (a report cannot be asked to cover day
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -30,6 +29,7 @@ from soc2kit.models import (
     normalise_id,
 )
 from soc2kit.readiness import View, view_of
+from soc2kit.words import WholeWords
 
 if TYPE_CHECKING:
     from soc2kit.program import Program
@@ -413,6 +413,18 @@ def _exclusions(program: Program) -> Iterator[Diagnostic]:
     for index, exclusion in enumerate(program.config.scope.exclusions):
         named = _names_provider(exclusion.reason, names)
         if named is None:
+            carved = [org.id for org in program.carved_out(exclusion.criterion)]
+            if carved:
+                # The register says a provider carries part of it, which keeps it in scope whatever the reason says.
+                yield diagnostic(
+                    "SK717",
+                    CONFIG_FILE,
+                    config.line_of("scope", "exclusions", index, "criterion"),
+                    f"{exclusion.criterion} is excluded, but {SUBSERVICE_REGISTER} carves it out to {', '.join(carved)}: "
+                    "a carved-out criterion stays in scope",
+                    f"remove the exclusion, or take {exclusion.criterion} out of the `criteria` of {', '.join(carved)} "
+                    "if its services do not bear on it",
+                )
             continue
         yield diagnostic(
             "SK717",
@@ -432,10 +444,8 @@ def _provider_names(organizations: Iterable[SubserviceOrganization]) -> list[str
 
 def _names_provider(reason: str, names: list[str]) -> str | None:
     """The first provider name or provider word the reason holds as whole words, ignoring case."""
-    for name in names:
-        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", reason, flags=re.IGNORECASE):
-            return name
-    return None
+    words = WholeWords(reason)
+    return next((name for name in names if words.names(name)), None)
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:

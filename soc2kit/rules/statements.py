@@ -70,6 +70,15 @@ def _named_controls(
     program: Program, policy: Policy, doc: Document, statement: Statement, suggested: dict[str, str]
 ) -> Iterator[Diagnostic]:
     where = f"policy {policy.id} statement {statement.number}"
+    if statement.stray_tested_by_line:
+        yield diagnostic(
+            "SK307",
+            doc.path,
+            statement.stray_tested_by_line,
+            f"{where} has a `{TESTED_BY}` sentence before its closing one (line {statement.tested_by_line}); "
+            "only the closing one is read, so the controls named here count for nothing",
+            "name every control that tests the statement in one closing sentence, such as `Tested by: AC-06, AC-09.`",
+        )
     for name in statement.unreadable:
         yield diagnostic(
             "SK307",

@@ -17,6 +17,7 @@ from soc2kit.layout import CONFIG_FILE
 from soc2kit.models import SYSTEM_PART_NAMES, add_interval
 from soc2kit.rules.content import PLACEHOLDER
 from soc2kit.system_description import EVENT_PARTS, FOLDER, KIND, PartState, documents_of, has_description, parts
+from soc2kit.words import WholeWords
 
 if TYPE_CHECKING:
     from soc2kit.documents import Document
@@ -50,8 +51,10 @@ def check(program: Program) -> Iterator[Diagnostic]:
 
 def _missing(program: Program, states: list[PartState]) -> Iterator[Diagnostic]:
     line = program.documents[CONFIG_FILE].line_of("system") if CONFIG_FILE in program.documents else 1
+    # A part whose document is there but invalid is not missing: reading already says what is wrong with it.
+    named = {_part_of(doc) for doc in documents_of(program)}
     for state in states:
-        if state.state != "missing":
+        if state.state != "missing" or state.outline.name in named:
             continue
         name = state.outline.name
         yield diagnostic(
@@ -191,13 +194,11 @@ def _subservice_organizations(program: Program, states: list[PartState]) -> Iter
     written = [state for state in states if state.document is not None and state.state == "written"]
     if not organizations or not written:
         return
-    text = " ".join(_words(state.body) for state in written)
+    text = WholeWords(" ".join(state.body for state in written))
     where = next((state for state in written if state.outline.name == "boundaries"), written[0])
     assert where.document is not None
     for org_id, organization in organizations.items():
-        names = {_words(organization.name), _words(org_id)} - {""}
-        # Whole words: the id `aws` must not count inside "laws", nor a name inside a longer one.
-        if not any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) for name in names):
+        if not (text.names(organization.name) or text.names(org_id)):
             yield diagnostic(
                 "SK709",
                 where.document.path,

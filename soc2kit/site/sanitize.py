@@ -43,10 +43,13 @@ _STYLE_FORBIDDEN = ("url(", "expression", "position", "@import", "\\", "behavior
 
 # A start or end tag exactly as the HTML tokenizer reads it when it is well formed: attributes
 # separated by whitespace, values double-quoted, single-quoted or bare.
-_WELL_FORMED = r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*/?>"""
-# Every place the tokenizer may open a tag, a comment or a declaration: a well-formed tag, or a bare opening.
-_TAGS = re.compile(_WELL_FORMED + r"|<[a-zA-Z/!?]")
+_NAME = r"[a-zA-Z][a-zA-Z0-9-]*"
+_ATTRIBUTES = r"""(?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*"""
+_WELL_FORMED = rf"<(/?)({_NAME})({_ATTRIBUTES})\s*/?>"
 _TAG = re.compile(_WELL_FORMED)
+# Every place the tokenizer may open a tag, a comment or a declaration: a well-formed tag, or a bare
+# opening. Without groups, so that `findall` returns each whole match (the list and set built in C).
+_TAGS = re.compile(rf"</?{_NAME}{_ATTRIBUTES}\s*/?>|<[a-zA-Z/!?]")
 _ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 
 
@@ -63,14 +66,7 @@ def sanitize(markup: str) -> str:
 def _already_clean(markup: str) -> bool:
     """True when every tag is well formed, allowed and has only allowed attributes: the markup is then
     safe as it is, and a page costs a scan instead of a parse (most tags repeat, so each is judged once)."""
-    seen: set[str] = set()
-    for match in _TAGS.finditer(markup):
-        text = match.group(0)
-        if text not in seen:
-            if not _clean_tag(text):
-                return False
-            seen.add(text)
-    return True
+    return all(map(_clean_tag, set(_TAGS.findall(markup))))
 
 
 @functools.lru_cache(maxsize=8192)

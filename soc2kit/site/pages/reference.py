@@ -121,7 +121,9 @@ def _command(command: click.Command, name: str, parent: click.Context | None, *,
 
 
 def _param_row(param: click.Parameter, ctx: click.Context) -> tuple[str, str, str, str]:
-    names = ", ".join(f"`{opt}`" for opt in (*param.opts, *param.secondary_opts))
+    # Short names first, in a fixed order: click builds the help option's names from a set, whose order
+    # changes between processes, and the portal must be the same bytes from the same program.
+    names = ", ".join(f"`{opt}`" for opt in sorted(param.opts, key=_short_first) + sorted(param.secondary_opts, key=_short_first))
     if isinstance(param, click.Argument):
         names = f"`{param.human_readable_name}` (argument)"
     kind: Any = param.type
@@ -135,3 +137,7 @@ def _param_row(param: click.Parameter, ctx: click.Context) -> tuple[str, str, st
     default_text = "" if default in (None, False, (), "") or callable(default) else f"`{default}`"
     help_text = md.text(getattr(param, "help", None) or "")
     return names, type_text, default_text, help_text
+
+
+def _short_first(option: str) -> tuple[bool, str]:
+    return option.startswith("--"), option
