@@ -287,7 +287,7 @@ def _report_parts(end_program: Program, head_program: Program, readiness: Readin
     after the end) and user entity controls, and the deviations log (Section IV) with the evidence
     and windows it is about."""
     from soc2kit.assertion import render_assertion
-    from soc2kit.matrix import build_matrix, exceptions_in_view
+    from soc2kit.matrix import build_matrix
     from soc2kit.system_description import bundle_entries
 
     view = readiness.view
@@ -310,7 +310,7 @@ def _report_parts(end_program: Program, head_program: Program, readiness: Readin
     parts[f"{USER_ENTITY_FILE}.csv"] = csv_bytes(table)
     # Which deviations are exceptions of this view is the readiness model's answer (one source with
     # `status`, the portal and the matrix); the register only supplies what each one says.
-    deviations = [head_program.deviations[noted.deviation] for noted in exceptions_in_view(readiness)]
+    deviations = [head_program.deviations[noted.deviation] for noted in readiness.exceptions]
     deviations.sort(key=lambda d: d.id)
     parts[f"{DEVIATIONS_FILE}.json"] = _json(
         {"version": REGISTERS_VERSION, "deviations": [d.model_dump(mode="json") for d in deviations]}

@@ -31,7 +31,6 @@ OrgRepository, RepositoryAdmins, DependabotAlert, CodeScanningAlert. parse_organ
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import threading
@@ -44,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
+from soc2kit.api_urls import api_url_problem
 from soc2kit.errors import UsageError
 from soc2kit.git import GitError
 from soc2kit.git import text as git_text
@@ -326,29 +326,14 @@ def repository_from_remote(url: str) -> str | None:
 def _api_url(text: str) -> str:
     """The API base URL, checked: https (plain http only to this machine), no credentials, no query."""
     value = text.strip().rstrip("/")
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        port = parts.port
-    except ValueError:
-        parts, host, port = None, "", None
-    del port  # parsed only so that a bad port is reported here
-    if parts is None or parts.scheme not in {"https", "http"} or not host or parts.query or parts.fragment:
+    problem = api_url_problem(value)
+    if problem == "shape":
         raise GitHubError("the GitHub API URL must look like https://api.github.com or https://HOST/api/v3")
-    if parts.username is not None or parts.password is not None:
+    if problem == "credentials":
         raise GitHubError("the GitHub API URL must not contain a user name or password; the token goes in GITHUB_TOKEN")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if problem == "plain-http":
         raise GitHubError("the GitHub API URL must use https: the token would travel unencrypted over http")
     return value
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _clean(text: object, limit: int = 200) -> str:

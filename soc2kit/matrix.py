@@ -22,10 +22,6 @@ Public API
         deviations and history the windows name (the bundle: HEAD, where late evidence arrives).
     Matrix .controls, .windows (soc2kit.tables.Table), .csv_files() -> {file name: bytes},
         .xlsx() -> bytes (one workbook, the two tables as sheets, cell for cell the CSV contents)
-    exceptions_in_view(readiness) -> list[ExceptionNoted]
-        The readiness model's exceptions noted that belong to its view: those an exception window
-        names (`WindowStatus.deviations`), and those about a sample item, which name no window. A
-        deviation naming a window of another period, or a requirement the control lacks, is not one.
     MATRIX_FORMATS = ("csv", "xlsx")
     plain_text(markdown) -> str: a Markdown section as plain text (paragraphs and list items on lines)
 """
@@ -44,7 +40,7 @@ if TYPE_CHECKING:
     from soc2kit.history import History
     from soc2kit.models import Control
     from soc2kit.program import Program
-    from soc2kit.readiness import ControlStatus, ExceptionNoted, NotCounted, Readiness, RequirementStatus, Run
+    from soc2kit.readiness import ControlStatus, NotCounted, Readiness, RequirementStatus, Run
 
 MATRIX_FORMATS = ("csv", "xlsx")
 CONTROLS_TABLE = "control-matrix"
@@ -113,9 +109,6 @@ def build_matrix(
     for record in readiness.not_counted:
         not_counted.setdefault(record.control, []).append(record)
     texts: dict[str, tuple[str, str]] = {}  # a control's two sections, read once for all its criteria
-    noted: dict[str, list[str]] = {}
-    for exception in exceptions_in_view(readiness):
-        noted.setdefault(exception.control, []).append(exception.deviation)
     exclusions = described.exclusions
     for criterion in described.catalog.criteria:
         if not described.in_scope(criterion):
@@ -135,8 +128,9 @@ def build_matrix(
             )
             notes = [] if records else ["no evidence that counts in the view"]
             notes.extend(n.describe() for n in not_counted.get(control.id, ()))
-            if control.id in noted:
-                notes.append(f"exceptions noted: {', '.join(noted[control.id])} (see the deviations log)")
+            if status is not None and status.exceptions:
+                # The readiness model decides which deviations apply to the view (one source with the bundle's log).
+                notes.append(f"exceptions noted: {', '.join(status.exceptions)} (see the deviations log)")
             controls.add(
                 (
                     criterion.id,
@@ -166,18 +160,6 @@ def build_matrix(
                 windows.add(_window_row(evidence, history, status.control.id, requirement, run))
     created = datetime.combine(readiness.view.reference, time(), tzinfo=UTC)
     return Matrix(controls, windows, created)
-
-
-def exceptions_in_view(readiness: Readiness) -> list[ExceptionNoted]:
-    """The exceptions noted of `readiness` that belong to its view (see the module doc), in its order."""
-    named = {
-        (status.control.id, deviation)
-        for status in readiness.controls
-        for requirement in status.requirements
-        for window in requirement.windows
-        for deviation in window.deviations
-    }
-    return [e for e in readiness.exceptions if e.window is None or (e.control, e.deviation) in named]
 
 
 def _design(status: ControlStatus | None) -> str:

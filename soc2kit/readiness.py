@@ -16,7 +16,7 @@ Public API
     Readiness
         .view, .score (Score), .criteria, .exclusions, .controls, .categories, .series, .gaps,
         .missing_windows() (runs, MissingWindows), .stale() (StaleEvidence), .exceptions
-        (ExceptionNoted: approved deviations), .summary(), .notes
+        (ExceptionNoted: the approved deviations that apply to the view), .summary(), .notes
         (warnings about the view itself), .to_dict() (the versioned JSON shape documented in
         docs/readiness.md, JSON_SHAPE_VERSION).
     runs(windows, only=None) -> list[Run]
@@ -38,7 +38,10 @@ The definitions (docs/readiness.md says the same in prose):
   "exception noted", whatever records it has), missing (its due date, the window's end plus the
   grace period, has passed), due (it has ended, the grace period runs), open (it holds today) or
   upcoming. A deviation names a window by control, requirement (none: each of the control's) and
-  window label; one that is not approved changes nothing (SK7xx reports it).
+  window label; one that is not approved changes nothing (SK7xx reports it). The exceptions of a
+  view (per control and in all) are the approved deviations that made a window of it an exception,
+  and, in a Type II, those about a sample item alone (no window) approved on or after the period's
+  start. A Type I tests no operation and notes no exceptions.
 - Type I tests design only, as of a date: no window is demanded and nothing goes stale. Type II
   tests design and operation over the period: every window of the period is expected.
 - A control is designed when the policies it implements are approved and in effect, it has an
@@ -285,7 +288,9 @@ class ControlStatus:
     operating: bool | None
     """Type II: no window missing (None while none is due). Type I: always None (design only)."""
     exceptions: list[str] = field(default_factory=list)
-    """IDs of the approved deviations logged against the control (naming a window or a sample)."""
+    """IDs of the control's approved deviations that apply to the view, in the log's order: those naming
+    one of its windows (an "exception" window), and in a Type II those about a sample item alone
+    approved on or after the period's start. Not one naming another period or a requirement it lacks."""
     design_records: list[str] = field(default_factory=list)
     """IDs of the counted records whose purpose is design."""
 
@@ -550,7 +555,7 @@ class Readiness:
     not_counted: list[NotCounted] = field(default_factory=list)
     """Records of in-scope controls that fail verification, by record ID."""
     exceptions: list[ExceptionNoted] = field(default_factory=list)
-    """Approved deviations of in-scope controls, by control and then the log's order."""
+    """The in-scope controls' exceptions (`ControlStatus.exceptions`), by control and then the log's order."""
     history_checked: bool = False
     """Records were verified against Git history too, not only against their files."""
 
@@ -766,7 +771,9 @@ def _assess(program: Program, view: View, flaws: Flaws, progress: Callable[[int,
         gaps=_gaps(program, view, criteria_status, controls, ready_ids, not_counted=judge.not_counted),
         notes=view_notes(view, frequencies),
         not_counted=sorted(judge.not_counted.values(), key=lambda n: (n.control, n.record)),
-        exceptions=[_exception_noted(d) for c in controls for d in judge.deviations(c.control.id)],
+        exceptions=[
+            _exception_noted(d) for c in controls if c.exceptions for d in judge.deviations(c.control.id) if d.id in c.exceptions
+        ],
     )
 
 
@@ -887,9 +894,26 @@ class _Judge:
             design_problems=problems,
             requirements=statuses,
             operating=operating,
-            exceptions=[d.id for d in deviations],
+            exceptions=self._exceptions(deviations, statuses),
             design_records=[r.id for r in counted if r.purpose == "design"],
         )
+
+    def _exceptions(self, deviations: list[Deviation], statuses: list[RequirementStatus]) -> list[str]:
+        """The approved deviations that apply to the view, in the log's order: those that made a window of
+        it an exception, and those about a sample item alone that `_sample_in_view` keeps."""
+        if not deviations:
+            return []
+        named = {d for status in statuses for window in status.windows for d in window.deviations}
+        return [d.id for d in deviations if d.id in named or (d.window is None and self._sample_in_view(d))]
+
+    def _sample_in_view(self, deviation: Deviation) -> bool:
+        """A deviation about one sample item names no window, so its approval dates it: management
+        approves the response once the item was found, so one approved on or after the period's
+        start is about this period (or its aftermath, before the report). Type I tests no operation
+        and so notes no exceptions."""
+        if self.view.period is None or deviation.approved_on is None:
+            return False
+        return deviation.approved_on >= self.view.period[0]
 
     def _requirement(  # noqa: PLR0917 - private, called from one place with the requirement's parts
         self,

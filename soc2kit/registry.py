@@ -566,8 +566,8 @@ RULES: dict[str, Rule] = {
             "design-record-missing",
             _W,
             "The Type I as-of date has passed and an in-scope control has no design record (or other record that counts) on or before it.",
-            "Record how the control is designed as of that date (walkthrough notes, a configuration screenshot) "
-            "with `purpose: design` in its evidence record.",
+            "Record how the control is designed as of that date (walkthrough notes, a configuration screenshot): "
+            "`soc2kit evidence add CONTROL FILE --purpose design --collected DATE`.",
         ),
         Rule(
             "SK701",

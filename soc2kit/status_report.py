@@ -12,12 +12,14 @@ import click
 if TYPE_CHECKING:
     from soc2kit.population import Item, Population
     from soc2kit.readiness import (
+        ControlStatus,
         CriterionStatus,
         ExceptionNoted,
         Gap,
         MissingWindows,
         NotCounted,
         Readiness,
+        RequirementStatus,
         StaleEvidence,
         Tally,
     )
@@ -97,9 +99,13 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
         head = f"  {number:>3}. {gap.kind} {style(v(gap.id), bold=True)} ({owner}; {blocks}) {v(gap.title)}"
         return [head, *(f"         - {v(item)}" for item in gap.missing)]
 
+    automatic = {(c.control.id, q.id): q.collector for c, q in collected_requirements(r)}
+
     def missing_lines(_number: int, m: MissingWindows) -> list[str]:
         requirement = m.requirement or "(evidence)"
         head = f"  {m.run.label:<22} {m.control:<10} {requirement:<28} {v(m.owner):<22} due {m.run.last.due}"
+        if collector := automatic.get((m.control, m.requirement)):
+            head += f"  automatic: {v(collector)}"
         return [head, *(f"      {style(v(n.describe()), fg='red')}" for n in m.not_counted)]
 
     def stale_lines(_number: int, s: StaleEvidence) -> list[str]:
@@ -118,6 +124,12 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
             f"      {v(e.description)} (approved by {v(e.approved_by)} on {e.approved_on})",
         ]
 
+    def collected_lines(_number: int, row: tuple[ControlStatus, RequirementStatus]) -> list[str]:
+        control, requirement = row
+        newest = f"newest {requirement.newest}" if requirement.newest else "no record yet"
+        stale = ", stale" if requirement.stale else ""
+        return [f"  {control.control.id:<10} {requirement.id:<28} automatic: {v(requirement.collector)}  {newest}{stale}"]
+
     def subservice_lines(_number: int, c: CriterionStatus) -> list[str]:
         parts = [
             f"carved out: {v(', '.join(c.carved_out))}" if c.carved_out else "",
@@ -129,6 +141,7 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
     windows = sum(len(m.run.windows) for m in missing)
     stale = r.stale()
     subservice = subservice_criteria(r)
+    collected = collected_requirements(r)
     sections: list[tuple[str, list[Any], str, Callable[[int, Any], list[str]]]] = [
         (f"Gaps ({len(r.gaps)}), what blocks the audit most first", r.gaps, "gaps", gap_lines),
         (f"Windows missing evidence ({windows} in {len(missing)} runs)", missing, "windows", missing_lines),
@@ -139,6 +152,12 @@ def format_table(readiness: Readiness, *, limit: int = 20, color: bool = False) 
             r.not_counted,
             "records not counted",
             rejected_lines,
+        ),
+        (
+            f"Collected evidence ({len(collected)}), requirements a collector feeds (`soc2kit collect`)",
+            collected,
+            "collected requirements",
+            collected_lines,
         ),
         (
             f"Criteria resting on subservice organizations ({len(subservice)}): ready only through our controls",
@@ -182,6 +201,11 @@ def operation_line(readiness: Readiness, summary: dict[str, Any]) -> str:
     )
 
 
+def collected_requirements(readiness: Readiness) -> list[tuple[ControlStatus, RequirementStatus]]:
+    """The evidence requirements a collector feeds (`RequirementStatus.collector`), by control and then the control's order."""
+    return [(c, q) for c in readiness.controls for q in c.requirements if q.collector]
+
+
 def subservice_criteria(readiness: Readiness) -> list[CriterionStatus]:
     """In-scope criteria that a carve-out subservice organization bears on, or that CSOCs are mapped to."""
     return [c for c in readiness.criteria if c.carved_out or c.csocs]
@@ -197,6 +221,12 @@ def _cell(text: str) -> str:
     from soc2kit.escaping import markdown
 
     return markdown(text)
+
+
+def _code(text: object) -> str:
+    from soc2kit.escaping import code
+
+    return code(text)
 
 
 def _target(path: str) -> str:
@@ -291,6 +321,25 @@ def format_markdown(readiness: Readiness, *, limit: int = 20) -> str:
             for n in _limited(r.not_counted, limit)
         )
     if more := _more(len(_limited(r.not_counted, limit)), len(r.not_counted), "records not counted"):
+        out.extend(["", more])
+    collected = collected_requirements(r)
+    out.extend(
+        [
+            "",
+            f"## Collected evidence ({len(collected)})",
+            "",
+            "Evidence requirements a collector feeds (`soc2kit collect`): their windows are automatic.",
+            "",
+        ]
+    )
+    if collected:
+        out.extend(["| Control | Requirement | Collected | Newest | Stale |", "| --- | --- | --- | --- | --- |"])
+        out.extend(
+            f"| {c.control.id} | {_cell(q.id)} | automatic: {_code(q.collector)} | {q.newest or 'no record yet'} "
+            f"| {'yes' if q.stale else 'no'} |"
+            for c, q in _limited(collected, limit)
+        )
+    if more := _more(len(_limited(collected, limit)), len(collected), "collected requirements"):
         out.extend(["", more])
     subservice = subservice_criteria(r)
     out.extend(

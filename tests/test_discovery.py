@@ -259,7 +259,10 @@ def test_init_in_a_subfolder_of_a_repository_uses_that_repository(tmp_path: Path
     committed = repo.git("show", "--name-only", "--format=", "HEAD").split()
     assert "compliance/soc2kit.yml" in committed
     # Workflows and the pre-commit config go where GitHub and pre-commit read them: the repository's root.
-    at_root = {".pre-commit-config.yaml", *(f".github/workflows/soc2kit-{name}.yml" for name in ("check", "publish", "evidence", "collect"))}
+    at_root = {
+        ".pre-commit-config.yaml",
+        *(f".github/workflows/soc2kit-{name}.yml" for name in ("check", "publish", "evidence", "collect")),
+    }
     assert all(path.startswith("compliance/") or path in at_root for path in committed)
     assert repo.git("diff", "--cached", "--name-only").split() == ["app/staged.py"]
     assert repo.git("status", "--porcelain", "--", "compliance") == ""

@@ -62,6 +62,9 @@ def test_sk731_names_each_type1_control_without_a_design_record_once_the_date_ha
     assert [path for path, _, _ in found] == [f"controls/TC-0{n}.md" for n in range(2, 10)]
     assert found[0][1] == 10  # the `evidence:` line
     assert found[0][2] == "as of 2026-03-31, control TC-02 has no design record or other evidence that counts"
+    # The hint is the command that fixes it (it used to say only "with `purpose: design` in its evidence record").
+    hint = next(d.hint for d in after.diagnostics if d.code == "SK731")
+    assert hint.endswith("`soc2kit evidence add TC-02 FILE --purpose design --collected 2026-03-31`")
     assert not [d for d in after.diagnostics if d.code in {"SK501", "SK502"}]
 
 

@@ -126,8 +126,39 @@ def test_a_deviation_applies_only_to_its_control_requirement_and_window(year_rep
     assert tc03["2025-Q3"] == ("missing", (), ())  # DEV-001 names another requirement
     assert tc03["2025-Q4"] == ("exception", ("EV-TC-03-2025Q4",), ("DEV-003",))  # whatever records it has
     assert windows_of(readiness, "TC-04")["2025-Q3"] == ("exception", ("EV-TC-04-2025Q3",), ("DEV-002",))
-    assert next(c for c in readiness.controls if c.control.id == "TC-03").exceptions == ["DEV-001", "DEV-003"]
+    # Was ["DEV-001", "DEV-003"]: a control's exceptions are now those that apply to the view, and
+    # DEV-001 names a requirement TC-03 lacks, so it made no window an exception.
+    assert next(c for c in readiness.controls if c.control.id == "TC-03").exceptions == ["DEV-003"]
     assert next(c for c in readiness.controls if c.control.id == "TC-03").operating is False
+    assert [(e.control, e.deviation) for e in readiness.exceptions] == [("TC-03", "DEV-003"), ("TC-04", "DEV-002")]
+    assert readiness.summary()["exceptions"] == 2
+
+
+def test_only_deviations_that_apply_to_the_view_are_exceptions(year_repo: GitRepo) -> None:
+    log(
+        year_repo,
+        deviation(1, "TC-03", window="2024-Q4", approved_on="2024-12-20"),  # a window of the previous period
+        deviation(2, "TC-03", sample="HR-1", approved_on="2024-12-20"),  # a sample item approved before the period
+        deviation(3, "TC-03", sample="HR-2", approved_on="2025-01-01"),  # approved on the period's first day
+        deviation(4, "TC-03", sample="HR-3", approved_on="2026-01-05"),  # approved after the end, before the report
+        deviation(5, "TC-03", window="2025-Q3", requirement="review"),
+    )
+    readiness = assessed(year_repo)
+    tc03 = next(c for c in readiness.controls if c.control.id == "TC-03")
+    assert tc03.exceptions == ["DEV-003", "DEV-004", "DEV-005"]
+    assert [e.deviation for e in readiness.exceptions] == ["DEV-003", "DEV-004", "DEV-005"]
+    assert readiness.summary()["controls"]["with_exceptions"] == 1
+
+
+def test_a_type1_view_notes_no_exceptions(year_repo: GitRepo) -> None:
+    from soc2kit.readiness import view_of
+
+    log(year_repo, deviation(1, "TC-03", window="2025-Q3"), deviation(2, "TC-05", sample="PR-42"))
+    program = load_program(year_repo.root, use_cache=False, today=date(2026, 1, 10))
+    readiness = assess(program, view_of(program, as_of=date(2025, 11, 30)))
+    assert readiness.exceptions == []
+    assert all(c.exceptions == [] for c in readiness.controls)
+    assert readiness.summary()["controls"]["with_exceptions"] == 0
 
 
 def test_a_deviation_about_a_sample_item_is_listed_and_leaves_the_windows_alone(year_repo: GitRepo) -> None:

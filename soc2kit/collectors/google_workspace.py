@@ -25,15 +25,15 @@ Credentials, from the environment only (never written, never part of a message):
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from soc2kit.api_urls import api_url_problem
 from soc2kit.collectors.base import CollectContext, CollectorError, Finding, Snapshot
 from soc2kit.collectors.identity import (
     DirectoryUser,
@@ -394,28 +394,14 @@ def _retry_wait(response: httpx.Response, attempt: int) -> float:
 def _api_url(text: str, system: str) -> str:
     """The API base URL, checked: https (plain http only to this machine), no credentials, no query."""
     value = text.rstrip("/")
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname or ""
-        _ = parts.port
-    except ValueError:
-        raise CollectorError(system, f"{API_URL_VARIABLE} is not a URL like {DEFAULT_API_URL}") from None
-    if parts.scheme not in {"https", "http"} or not host or parts.query or parts.fragment:
+    problem = api_url_problem(value)
+    if problem == "shape":
         raise CollectorError(system, f"{API_URL_VARIABLE} is not a URL like {DEFAULT_API_URL}")
-    if parts.username is not None or parts.password is not None:
+    if problem == "credentials":
         raise CollectorError(system, f"{API_URL_VARIABLE} must not hold a user name or password")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if problem == "plain-http":
         raise CollectorError(system, f"{API_URL_VARIABLE} must use https: the token would travel unencrypted")
     return value
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _access_token(environ: Mapping[str, str], client: httpx.Client, system: str) -> str:

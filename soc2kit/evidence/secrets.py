@@ -1,12 +1,14 @@
 """Secrets in evidence files: private keys, cloud keys and tokens that look real.
 
 find_secrets(path) -> [Secret]  the first match of each kind, in one streaming pass (never the value)
+secrets_in(data) -> [Secret]    the same over bytes in memory (a record's `source` fields)
 _scan(handle, found, digest)    the same over an open file, hashing it on the way (`evidence add`)
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -59,6 +61,13 @@ def find_secrets(path: str | os.PathLike[str]) -> list[Secret]:
     found: dict[str, Secret] = {}
     with open(path, "rb") as handle:
         _scan(handle, found)
+    return sorted(found.values(), key=lambda s: s.offset)
+
+
+def secrets_in(data: bytes) -> list[Secret]:
+    """Credentials that appear in `data`, the first of each kind."""
+    found: dict[str, Secret] = {}
+    _scan(io.BytesIO(data), found)
     return sorted(found.values(), key=lambda s: s.offset)
 
 

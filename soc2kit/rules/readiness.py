@@ -52,6 +52,8 @@ def _design_records_missing(program: Program, view: View, controls: list[Control
             doc.path,
             doc.line_of("evidence"),
             f"as of {view.reference}, control {status.control.id} has no design record or other evidence that counts",
+            f"record how it is designed (walkthrough notes, a configuration screenshot): "
+            f"`soc2kit evidence add {status.control.id} FILE --purpose design --collected {view.reference}`",
         )
 
 

@@ -134,12 +134,17 @@ def page(portal: Portal, control: Any) -> GeneratedPage:
                 md.text(requirement.description),
                 md.text(requirement.frequency or control.frequency),
                 str(count) if count else md.badge("none yet", "warn"),
+                f"automatic: {md.code(requirement.collector)}" if requirement.collector else "by hand",
             )
         )
     parts += [
         "## Evidence requirements",
         "",
-        md.table(["Requirement", "What", "Frequency", "Records"], requirement_rows, empty="*No evidence requirement defined.*"),
+        md.table(
+            ["Requirement", "What", "Frequency", "Records", "Collected"],
+            requirement_rows,
+            empty="*No evidence requirement defined.*",
+        ),
         "",
         "## Evidence timeline",
         "",
