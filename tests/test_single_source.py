@@ -68,7 +68,7 @@ def test_the_reader_the_trail_and_the_bundle_agree_on_what_each_path_is(program_
 
 
 def test_the_program_paths_are_the_config_and_the_folders() -> None:
-    assert (layout.CONFIG_FILE, *(f.name for f in layout.FOLDERS)) == layout.PROGRAM_PATHS
+    assert (layout.CONFIG_FILE, *(f.name for f in layout.FOLDERS), *layout.REGISTERS) == layout.PROGRAM_PATHS
     assert (layout.CONFIG_FILE, *layout.MARKDOWN_FOLDERS) == starter.STARTER_PARTS
     assert set(layout.DOCUMENT_SUFFIXES) == {s for f in layout.FOLDERS for s in f.suffixes}
 
