@@ -739,6 +739,11 @@ RULES: dict[str, Rule] = {
 RULES_BY_NAME: dict[str, Rule] = {rule.name: rule for rule in RULES.values()}
 
 
+SYSTEM_FINDINGS = frozenset({"SK421"})
+"""Findings about the system a collected snapshot shows (a user without a second factor), not about the
+evidence itself: `check` reports them; `evidence verify`, which vouches for the records, does not."""
+
+
 def find_rule(key: str) -> Rule | None:
     """Look a rule up by code (`SK201`, any case) or by name (`uncovered-criterion`)."""
     return RULES.get(key.upper()) or RULES_BY_NAME.get(key.lower())

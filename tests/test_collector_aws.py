@@ -542,8 +542,9 @@ def test_soc2kit_collect_aws_writes_verifiable_records_check_names_the_items_and
     assert any("AWS account 123456789012" in text and "iam:GetCredentialReport" in text for text in records)
 
     verify = run_cli("evidence", "verify", "--root", root, "--no-history", "--format", "json")
-    # verify accepts the records: every digest matches; what it reports is the checks' findings (SK421) alone.
-    assert {d["code"] for d in json.loads(verify.stdout)["diagnostics"]} == {"SK421"}, verify.stdout + verify.stderr
+    # verify accepts the records (every digest matches); the checks' findings are check's to report, not verify's.
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads(verify.stdout)["diagnostics"] == [], verify.stdout
     check = run_cli("check", root, "--no-cache", "--format", "json")
     found = sorted(
         match.groups()

@@ -385,8 +385,9 @@ def test_soc2kit_collect_github_org_writes_verifiable_records_check_names_the_of
     assert files == ["dependabot-alerts.json", "members.json", "org-settings.json", "repository-admins.json"]
     assert all(TOKEN not in path.read_text(encoding="utf-8") for path in program_dir.root.rglob("*") if path.is_file())
     verify = run_cli("evidence", "verify", "--root", root, "--no-history", "--format", "json")
-    # verify accepts the records (every digest matches); what it reports is the checks' findings alone.
-    assert {d["code"] for d in json.loads(verify.stdout)["diagnostics"]} == {"SK421"}, verify.stdout + verify.stderr
+    # verify accepts the records (every digest matches); the checks' findings are check's to report, not verify's.
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads(verify.stdout)["diagnostics"] == [], verify.stdout
     check = run_cli("check", root, "--no-cache", "--format", "json")
     # An SK421 message ends "[CHECK]; N item(s): ITEM, ..." (soc2kit.rules.collected).
     found = sorted(

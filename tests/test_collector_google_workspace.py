@@ -342,8 +342,9 @@ def test_soc2kit_collect_google_workspace_writes_verifiable_records_check_names_
     assert sorted(path.name for path in files) == ["admins.json", "users.json"]
     assert all(TOKEN not in path.read_text(encoding="utf-8") for path in program_dir.root.rglob("*") if path.is_file())
     verify = run_cli("evidence", "verify", "--root", root, "--no-history", "--format", "json")
-    # verify accepts the records: every digest matches; what it reports is the checks' findings (SK421) alone.
-    assert {d["code"] for d in json.loads(verify.stdout)["diagnostics"]} == {"SK421"}, verify.stdout + verify.stderr
+    # verify accepts the records (every digest matches); the checks' findings are check's to report, not verify's.
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert json.loads(verify.stdout)["diagnostics"] == [], verify.stdout
     check = run_cli("check", root, "--no-cache", "--format", "json")
     found = {
         (check_id, email)

@@ -55,6 +55,7 @@ def verify_evidence(program: Program, history: History | None = None) -> list[Di
     about a record are exactly `evidence_flaws`: the reasons it does not count for readiness."""
     from soc2kit.diagnostics import diagnostic
     from soc2kit.layout import CONFIG_FILE
+    from soc2kit.registry import SYSTEM_FINDINGS
 
     # SK401, SK402, SK404 and SK409 come from the program's own evidence rule (soc2kit.rules.evidence),
     # which took them from `file_flaws` as this run loaded the program (hashing afresh with --no-cache).
@@ -62,7 +63,7 @@ def verify_evidence(program: Program, history: History | None = None) -> list[Di
         d
         for d in program.diagnostics
         if (d.path == CONFIG_FILE and d.code.startswith("SK0"))  # soc2kit.yml unreadable or invalid, not scope findings
-        or d.path.startswith(f"{EVIDENCE_DIR}/")
+        or (d.path.startswith(f"{EVIDENCE_DIR}/") and d.code not in SYSTEM_FINDINGS)
     ]
     paths = RepoPaths(program.root)
     recorded: set[str] = set()
