@@ -551,7 +551,7 @@ def _build(
         "policy_versions": policy_index,
         "assessed": view.to_dict(),
     }
-    entries["bundle.json"] = (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    entries["bundle.json"] = _json(meta)
     entries["README.md"] = _readme(meta).encode("utf-8")
     manifest = "".join(f"{hashlib.sha256(entries[name]).hexdigest()}  {name}\n" for name in sorted(entries))
     entries["MANIFEST.sha256"] = manifest.encode("utf-8")
@@ -619,7 +619,7 @@ def _changes_json(report: ChangesReport) -> bytes:
         ],
         "other_findings": [found.to_dict() for found in report.diagnostics if id(found) not in in_changes],
     }
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return _json(data)
 
 
 def _changes_csv(report: ChangesReport) -> bytes:

@@ -120,6 +120,33 @@ class ProgramDir:
         return result.returncode, json.loads(result.stdout)
 
 
+CARVE_OUT = """\
+subservice_organizations:
+  - id: cloudco
+    name: CloudCo Hosting
+    services: Hosts the platform.
+    method: carve-out
+    criteria: [CC6.4]
+    csocs:
+      - id: CSOC-CLOUDCO-01
+        description: Only authorized staff enter the data centers.
+        criteria: [CC6.4]
+"""
+"""A subservice register with one carved-out provider and its one CSOC, for tests of the report parts."""
+
+
+def mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A real `mkdocs build` of the portal configured in `root/mkdocs.yml`, into `root/site`."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(root / "site"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "soc2kit", *args], capture_output=True, text=True, cwd=cwd, check=False)
 

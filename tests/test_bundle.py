@@ -15,8 +15,8 @@ import pytest
 
 from soc2kit.bundle import _entry_name, _read_regular, build_bundle
 from soc2kit.errors import UsageError
+from tests.conftest import CARVE_OUT, make_program, run_cli, sha256
 from tests.conftest import POLICY as POLICY_TEXT
-from tests.conftest import make_program, run_cli, sha256
 from tests.gitrepo import ALICE, BOB, GitRepo, counting_git_path
 
 POLICY = "policies/information-security.md"
@@ -622,18 +622,7 @@ def test_the_bundle_holds_change_verdicts_with_excepted_findings_and_the_people_
 # -- the report's parts in the bundle ---------------------------------------------------------------
 
 REPORT_REGISTERS = {
-    "registers/subservice-organizations.yml": """\
-subservice_organizations:
-  - id: cloudco
-    name: CloudCo Hosting
-    services: Hosts the platform.
-    method: carve-out
-    criteria: [CC6.4]
-    csocs:
-      - id: CSOC-CLOUDCO-01
-        description: Only authorized staff enter the data centers.
-        criteria: [CC6.4]
-""",
+    "registers/subservice-organizations.yml": CARVE_OUT,
     "registers/user-entity-controls.yml": """\
 user_entity_controls:
   - id: CUEC-01

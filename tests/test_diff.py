@@ -8,7 +8,7 @@ import pytest
 from soc2kit.diff import diff_revisions, format_diff
 from soc2kit.errors import UsageError
 from soc2kit.revision import load_program_at, resolve_revision
-from tests.conftest import CONFIG, CONTROL, run_cli
+from tests.conftest import CARVE_OUT, CONFIG, CONTROL, run_cli
 from tests.gitrepo import BOB, GitRepo, program_repo
 
 POLICY = "policies/information-security.md"
@@ -169,18 +169,7 @@ def test_program_in_a_subfolder_is_read_from_its_subtree(tmp_path):
     assert at.program.config.organization == "Test Co"
 
 
-SUBSERVICE = """\
-subservice_organizations:
-  - id: cloudco
-    name: CloudCo Hosting
-    services: Hosts the platform.
-    method: carve-out
-    criteria: [CC6.4]
-    csocs:
-      - id: CSOC-CLOUDCO-01
-        description: Only authorized staff enter the data centers.
-        criteria: [CC6.4]
-"""
+SUBSERVICE = CARVE_OUT
 CUECS = """\
 user_entity_controls:
   - id: CUEC-01

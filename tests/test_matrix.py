@@ -17,24 +17,11 @@ from soc2kit.matrix import build_matrix, plain_text
 from soc2kit.program import read_program
 from soc2kit.readiness import assess, view_of
 from soc2kit.tables import XLSX_CELL_LIMIT, Table, cell, csv_bytes, xlsx_bytes
-from tests.conftest import make_program, run_cli
+from tests.conftest import CARVE_OUT, make_program, run_cli
 from tests.gitrepo import GitRepo
 
 TODAY = date(2026, 9, 1)
 HOSTILE_TITLE = '=HYPERLINK("http://127.0.0.1/x","click")'
-
-CARVE_OUT = """\
-subservice_organizations:
-  - id: cloudco
-    name: CloudCo Hosting
-    services: Hosts the platform.
-    method: carve-out
-    criteria: [CC6.4]
-    csocs:
-      - id: CSOC-CLOUDCO-01
-        description: Only authorized staff enter the data centers.
-        criteria: [CC6.4]
-"""
 
 DEVIATION = """\
 deviations:

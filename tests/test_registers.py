@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
-from conftest import ProgramDir, make_program, run_cli
+from conftest import ProgramDir, make_program, mkdocs, run_cli
 
 from soc2kit.errors import UsageError
 from soc2kit.layout import REGISTERS
@@ -662,23 +660,7 @@ plugins:
 def build_site(program: ProgramDir, *, strict: bool = True) -> subprocess.CompletedProcess[str]:
     program.write("mkdocs.yml", MKDOCS_YML)
     (program.root / "docs").mkdir(exist_ok=True)
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            *(["--strict"] if strict else []),
-            "-f",
-            str(program.root / "mkdocs.yml"),
-            "-d",
-            str(program.root / "site"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        check=False,
-    )
+    return mkdocs(program.root, *(["--strict"] if strict else []))
 
 
 def page_text(program: ProgramDir, page: str) -> tuple[str, str]:

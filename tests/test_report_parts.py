@@ -8,14 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import mkdocs, run_cli
 from tests.gitrepo import GitRepo
 
 PERIOD = "2026-01-01..2026-06-30"
@@ -129,16 +127,10 @@ def test_status_json_shows_the_exception_the_carve_out_and_its_csocs(program: Pa
     assert "CC6.4" not in [e["criterion"] for e in status["exclusions"]]
 
 
-def test_portal_lists_the_registers_and_the_deviation(program: Path, tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    built = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-f", str(program / "mkdocs.yml"), "-d", str(site)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_portal_lists_the_registers_and_the_deviation(program: Path) -> None:
+    built = mkdocs(program)
     assert built.returncode == 0, built.stderr
-    pages = {path: path.read_text(encoding="utf-8") for path in site.rglob("*.html")}
+    pages = {path: path.read_text(encoding="utf-8") for path in (program / "site").rglob("*.html")}
     text = "\n".join(pages.values())
     for needle in ("DEV-001", "CUEC-01", "CUEC-02", "CSOC-AWS-01", "MailCo", "exception noted"):
         assert needle in text, needle

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ProgramDir
+from conftest import ProgramDir, mkdocs
 
 from soc2kit.registry import RULES
 from soc2kit.site.pages import build_pages
@@ -32,17 +32,6 @@ plugins:
   - soc2kit:
       today: "2026-05-15"
 """
-
-
-def mkdocs(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(root / "site"), *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
 
 
 def with_site(program: ProgramDir, config: str = MKDOCS_YML) -> ProgramDir:

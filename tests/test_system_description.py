@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from conftest import ProgramDir, make_program, run_cli
+from conftest import ProgramDir, make_program, mkdocs, run_cli
 
 from soc2kit.loader import load_program
 from soc2kit.models import SYSTEM_PART_NAMES
@@ -419,29 +419,9 @@ plugins:
 
 
 def build_site(program: ProgramDir, *, strict: bool = True) -> Path:
-    import os
-    import subprocess
-    import sys
-
     program.write("mkdocs.yml", MKDOCS_YML)
     (program.root / "docs").mkdir(exist_ok=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mkdocs",
-            "build",
-            *(["--strict"] if strict else []),
-            "-f",
-            str(program.root / "mkdocs.yml"),
-            "-d",
-            str(program.root / "site"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-        check=False,
-    )
+    result = mkdocs(program.root, *(["--strict"] if strict else []))
     assert result.returncode == 0, result.stderr
     return program.root / "site"
 
