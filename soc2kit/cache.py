@@ -11,10 +11,11 @@ another program) means a cold run, silently.
 Documents are keyed by path and a digest of their bytes, so an edited file is always read again;
 the header also holds a digest of soc2kit's own code, so findings cached by other code (an upgrade
 that keeps the version number, a development checkout) are never reused.
-Evidence file hashes are kept with the file's size, mtime, ctime, inode and device, as Git's index
-does; a user can restore a size and an mtime, but not a ctime. A file changed within a second of
-the run (Git's "racy" case) is hashed again next time, since a change in the same clock tick could
-leave every one of those values as they were.
+Documents and evidence file hashes are also kept with the file's size, mtime, ctime, inode and
+device, as Git's index does: a file whose values are all unchanged is not read again (a user can
+restore a size and an mtime, but not a ctime). Those values are kept only for a file last changed
+more than a second before the run (Git's "racy" case), since a change in the same clock tick could
+leave every one of them as it was; such a file is read and hashed again next time.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from soc2kit.digests import NotARegularFileError, file_sha256
 from soc2kit.files import write_file
 
 CACHE_DIR_VARIABLE = "SOC2KIT_CACHE_DIR"
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever the shape of the cache file changes."""
 MAX_BYTES = 1 << 30
 """A cache file larger than this is neither read nor written (10,000 documents take 6.5 MB)."""
@@ -79,7 +80,7 @@ def cache_file(root: str | os.PathLike[str]) -> Path:
 class Cache:
     """What was read last time.
 
-    `documents[path] = [key hex, document as plain data, model fields or None]`;
+    `documents[path] = [key hex, document as plain data, model fields or None, Stat or None]`;
     `hashes[path] = [size, mtime_ns, ctime_ns, inode, device, sha256]`."""
 
     path: Path | None
@@ -113,15 +114,36 @@ class Cache:
         return cache
 
     def document(self, path: str, key: bytes) -> list[Any] | None:
-        """The cached [document, fields] of `path` if it was read from exactly these bytes."""
+        """The cached entry of `path` if it was read from exactly these bytes."""
         hit = self.documents.get(path)
         return hit if hit is not None and hit[0] == key.hex() else None
 
-    def put_document(self, path: str, key: bytes, document: list[Any], fields: dict[str, Any] | None) -> None:
+    def unchanged_document(self, path: str, stat: Stat) -> list[Any] | None:
+        """The cached entry of `path` if the file was settled when read and `stat` is still its stat."""
+        hit = self.documents.get(path)
+        return hit if hit is not None and hit[3] is not None and tuple(hit[3]) == stat else None
+
+    def put_document(self, path: str, key: bytes, document: list[Any], fields: dict[str, Any], stat: Stat | None) -> None:
+        """Keep what reading `path` gave; `stat` is the file's, taken before it was read (so a change
+        made while reading shows as another ctime next time), None when unknown."""
         if self.path is None:
             return
-        self.documents[path] = [key.hex(), document, fields]
-        self.dirty = True
+        settled = stat is not None and max(stat[1], stat[2]) < self.settled_before_ns
+        entry = [key.hex(), document, fields, list(stat) if settled and stat is not None else None]
+        if self.documents.get(path) != entry:
+            self.documents[path] = entry
+            self.dirty = True
+
+    @staticmethod
+    def stat_of(full_path: str) -> Stat | None:
+        """The Stat of a regular file at `full_path` (not following a symlink); None for anything else."""
+        try:
+            info = os.lstat(full_path)
+        except OSError:
+            return None
+        if not S_ISREG(info.st_mode):
+            return None
+        return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
     def file_sha256(self, root: Path, path: str) -> str:
         """sha256 of `root/path` (an LFS pointer's oid), reusing the last result while the file is unchanged."""
@@ -217,7 +239,10 @@ def _load(path: Path, root: str, code: str) -> tuple[dict[str, list[Any]], dict[
     if not isinstance(documents, dict) or not isinstance(hashes, dict):
         return None
     for entry in documents.values():
-        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)):
+        if not (isinstance(entry, list) and len(entry) == 4 and isinstance(entry[0], str)):
+            return None
+        stat = entry[3]
+        if stat is not None and not (isinstance(stat, list) and len(stat) == 5 and all(type(n) is int for n in stat)):
             return None
     for known in hashes.values():
         if not (isinstance(known, list) and len(known) == 6 and all(type(n) is int for n in known[:5])):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.ids import ID_MENTION
 from soc2kit.registry import RULES, Severity
 from soc2kit.regular_files import FileTooLargeError, NotARegularFileError, read_regular
+from soc2kit.statements import CONTROL_LIMIT_SECTIONS, STATEMENTS_SECTION, Limit, Statement, parse_statements, stated_limits
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -358,9 +360,14 @@ class Document:
     filled_sections: tuple[str, ...] = ()
     """Lower-cased titles of the body's level-2 sections that hold text (collected while reading, so
     readiness's design check needs no second parse of a cached document)."""
+    statements: tuple[Statement, ...] = ()
+    """A policy's statements (the items of its `## Policy statements` list), parsed while reading."""
+    limits: tuple[Limit, ...] = ()
+    """The limits a control states in its Description and Test procedure, parsed while reading."""
     _data: LineDict | None = None
     _body: str = ""
     _loaded: bool = True
+    _sections: dict[str, Section] | None = None
 
     @property
     def data(self) -> LineDict | None:
@@ -386,6 +393,8 @@ class Document:
             self.diagnostics,
             self.mentions,
             self.filled_sections,
+            self.statements,
+            self.limits,
             _loaded=False,
         )
 
@@ -400,12 +409,14 @@ class Document:
             [[d.code, d.path, d.line, d.message, d.hint, d.severity.value] for d in self.diagnostics],
             [list(mention) for mention in self.mentions],
             list(self.filled_sections),
+            [statement.to_plain() for statement in self.statements],
+            [limit.to_plain() for limit in self.limits],
         ]
 
     @classmethod
     def from_plain(cls, plain: list[Any], root: str) -> Document:
         """A light document (see `light`) under `root` from `to_plain`'s data; ValueError if it is malformed."""
-        path, kind, markdown, entity_id, body_line, diagnostics, mentions, filled = plain
+        path, kind, markdown, entity_id, body_line, diagnostics, mentions, filled, statements, limits = plain
         if not (
             isinstance(path, str)
             and isinstance(kind, str)
@@ -432,6 +443,8 @@ class Document:
             diagnostics=found,
             mentions=named,
             filled_sections=tuple(filled),
+            statements=tuple(Statement.from_plain(statement) for statement in statements),
+            limits=tuple(Limit.from_plain(limit) for limit in limits),
             _loaded=False,
         )
 
@@ -456,7 +469,12 @@ class Document:
         return line
 
     def sections(self) -> dict[str, Section]:
-        """Level-2 Markdown sections of the body, by lower-cased title."""
+        """Level-2 Markdown sections of the body, by lower-cased title (found once per document)."""
+        if self._sections is None:
+            self._sections = self._find_sections()
+        return self._sections
+
+    def _find_sections(self) -> dict[str, Section]:
         found: dict[str, Section] = {}
         title: str | None = None
         start = 0
@@ -473,6 +491,25 @@ class Document:
                 lines.append(raw)
         if title is not None:
             found.setdefault(title.lower(), Section(title, start, "\n".join(lines).strip()))
+        return found
+
+    def section_lines(self, title: str, sections: Mapping[str, Section] | None = None) -> list[tuple[int, str]]:
+        """The lines of the level-2 section `title` of the body (the first such section, as
+        `sections` picks it; pass `sections` when they are at hand), each with its line number in the
+        file; empty when it is absent."""
+        section = (self.sections() if sections is None else sections).get(title.lower())
+        if section is None:
+            return []
+        lines = self.body.split("\n")
+        found: list[tuple[int, str]] = []
+        fence = False
+        for offset in range(section.line - self.body_line + 1, len(lines)):
+            raw = lines[offset]
+            if raw.startswith(("```", "~~~")):  # as `sections` sees fences
+                fence = not fence
+            elif not fence and raw.startswith("## "):
+                break
+            found.append((self.body_line + offset, raw))
         return found
 
 
@@ -556,7 +593,15 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     doc._body = text[body_start:]
     doc.body_line = text.count("\n", 0, body_start) + 1
     doc.mentions = _mentions(doc._body, doc.body_line)
-    doc.filled_sections = tuple(title for title, section in doc.sections().items() if section.text)
+    sections = doc.sections()
+    doc.filled_sections = tuple(title for title, section in sections.items() if section.text)
+    # Parsed here, once, so a cached document carries them and a warm run reads no body for them.
+    if doc.kind == "policy":
+        doc.statements = tuple(parse_statements(doc.section_lines(STATEMENTS_SECTION, sections)))
+    elif doc.kind == "control":
+        doc.limits = tuple(
+            limit for title in CONTROL_LIMIT_SECTIONS for limit in stated_limits(doc.section_lines(title, sections))
+        )
     _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
 
 

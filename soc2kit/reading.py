@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from soc2kit.cache import Cache, digest
+from soc2kit.cache import Cache, Stat, digest
 from soc2kit.diagnostics import Diagnostic
 from soc2kit.documents import Document, parse_bytes, read_bytes
 from soc2kit.models import DOCUMENT_MODELS
@@ -109,24 +109,35 @@ def read_sources(
     Files that the cache does not hold are read in `jobs` forked worker processes when there are at
     least `PARALLEL_THRESHOLD` of them (and forking is possible), else in this process."""
     raws: dict[str, bytes] = {}
+    stats: dict[str, Stat | None] = {}
     results: dict[str, Read] = {}
     misses: list[Source] = []
+    checked = check is not None
     for source in sources:
+        stat = cache.stat_of(os.path.join(root, source.path)) if cache.path is not None else None
+        hit = cache.unchanged_document(source.path, stat) if stat is not None else None
+        restored = _restore_cached(hit, source, root, checked=checked) if hit is not None else None
+        if restored is not None:
+            results[source.path] = restored
+            continue
         doc = Document(path=source.path, kind=source.kind, markdown=source.markdown, root=str(root))
         raw = read_bytes(root, source.path, doc.diagnostics)
         if raw is None:
-            results[source.path] = Read(doc, None, [] if check is not None else None)
+            results[source.path] = Read(doc, None, [] if checked else None)
             continue
         key = digest(raw)
         hit = cache.document(source.path, key)
-        restored = _restore_cached(hit, source, root, checked=check is not None) if hit is not None else None
+        restored = _restore_cached(hit, source, root, checked=checked) if hit is not None else None
         if restored is not None:
             results[source.path] = restored
+            if hit is not None and stat is not None:  # same bytes, new stat (a checkout, a touch): keep the new one
+                cache.put_document(source.path, key, hit[1], hit[2], stat)
         else:
             raws[source.path] = raw
+            stats[source.path] = stat
             misses.append(source)
     for entry, fresh in _read_misses(root, misses, raws, check, jobs):
-        cache.put_document(entry.document.path, entry.key, *_cached(entry))
+        cache.put_document(entry.document.path, entry.key, *_cached(entry), stats[entry.document.path])
         results[entry.document.path] = fresh if fresh is not None else _restore(entry, root)
     for source in sources:
         yield results[source.path]
@@ -183,7 +194,7 @@ def _cached(entry: Entry) -> tuple[list[Any], dict[str, Any]]:
 
 def _restore_cached(hit: list[Any], source: Source, root: Path, *, checked: bool) -> Read | None:
     """The read of a cache entry, or None when it does not rebuild as `source` or lacks the check's findings."""
-    _key, plain, about = hit
+    _key, plain, about, _stat = hit
     try:
         fields, reading_count, was_checked = about["model"], about["reading"], about["checked"]
         if type(reading_count) is not int or not isinstance(was_checked, bool):

@@ -6,7 +6,8 @@ A statement names its controls in a closing sentence written exactly `Tested by:
 Limits are what a policy commits to and a control restates: durations (minutes, hours, days,
 business days, months), how often something happens (annual, quarterly, every 6 months), sample
 sizes ("a sample of 25", "select 25"), numbers of approvals and of people. Everything here is pure:
-it reads the documents reading already parsed and touches no file itself.
+it reads lines of text and touches no file; reading parses each policy's statements and each
+control's limits once (`Document.statements`, `Document.limits`), so the cache keeps them too.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import bisect
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
-from soc2kit.documents import Document, Section
 from soc2kit.ids import CONTROL_ID
 
 STATEMENTS_SECTION = "Policy statements"
@@ -33,6 +35,17 @@ class Limit:
     value: int
     text: str
     line: int
+
+    def to_plain(self) -> list[Any]:
+        return [self.kind, self.value, self.text, self.line]
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> Limit:
+        """The limit `to_plain` gave; ValueError if `plain` is not one."""
+        kind, value, text, line = plain
+        if kind not in KINDS or type(value) is not int or not isinstance(text, str) or type(line) is not int:
+            raise ValueError("not a limit")
+        return cls(kind, value, text, line)
 
 
 KINDS = {
@@ -77,6 +90,52 @@ class Statement:
         """The line where the statement names `control_id` (its `Tested by:` line otherwise)."""
         return self.control_lines.get(control_id, self.tested_by_line or self.line)
 
+    def to_plain(self) -> list[Any]:
+        """The statement as JSON-ready data (the cache keeps it); see `from_plain`."""
+        return [
+            self.number,
+            self.text,
+            self.line,
+            self.end_line,
+            [limit.to_plain() for limit in self.limits],
+            self.tested_by,
+            self.tested_by_line,
+            list(self.unreadable),
+            [[control_id, line] for control_id, line in self.control_lines.items()],
+            self.stray_tested_by_line,
+        ]
+
+    @classmethod
+    def from_plain(cls, plain: Any) -> Statement:
+        """The statement `to_plain` gave; ValueError if `plain` is not one."""
+        number, text, line, end_line, limits, tested_by, tested_by_line, unreadable, named, stray = plain
+        numbers = (number, line, end_line, tested_by_line, stray)
+        if not (
+            all(type(value) is int for value in numbers)
+            and isinstance(text, str)
+            and (tested_by is None or isinstance(tested_by, str))
+            and all(isinstance(name, str) for name in unreadable)
+        ):
+            raise ValueError("not a statement")
+        control_lines: dict[str, int] = {}
+        for control_id, at in named:
+            if not (isinstance(control_id, str) and type(at) is int):
+                raise ValueError("not a control's line")
+            control_lines[control_id] = at
+        return cls(
+            number=number,
+            text=text,
+            line=line,
+            end_line=end_line,
+            controls=tuple(control_lines),
+            limits=tuple(Limit.from_plain(limit) for limit in limits),
+            tested_by=tested_by,
+            tested_by_line=tested_by_line,
+            unreadable=tuple(unreadable),
+            control_lines=control_lines,
+            stray_tested_by_line=stray,
+        )
+
 
 _ITEM = re.compile(r"^(?P<indent> {0,3})(?P<marker>[-*+]|\d{1,9}[.)])(?P<space>[ \t]+|$)")
 _NESTED_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])[ \t]+")
@@ -85,41 +144,6 @@ _BACKTICKS = re.compile(r"`+")
 _TESTED_BY = re.compile(r"(?:^|(?<=\s))tested by:\s*(?P<list>[^.:]*?)\s*\.?\s*$", re.IGNORECASE)
 _STRAY_TESTED_BY = re.compile(r"(?:^|(?<=\s))tested by:", re.IGNORECASE)
 _CONTROL_ID = re.compile(CONTROL_ID)
-
-
-def policy_statements(doc: Document) -> list[Statement]:
-    """The statements of a policy document (none when it has no `## Policy statements` section)."""
-    return parse_statements(section_lines(doc, STATEMENTS_SECTION))
-
-
-def control_limits(doc: Document) -> list[Limit]:
-    """The limits a control document states in its Description and Test procedure sections."""
-    sections = doc.sections()
-    found: list[Limit] = []
-    for title in CONTROL_LIMIT_SECTIONS:
-        found.extend(stated_limits(section_lines(doc, title, sections)))
-    return found
-
-
-def section_lines(doc: Document, title: str, sections: Mapping[str, Section] | None = None) -> list[tuple[int, str]]:
-    """The lines of the level-2 section `title` of `doc`'s body (the first such section, as
-    `Document.sections` picks it; pass `sections` when they are at hand), each with its line number
-    in the file; empty when it is absent."""
-    section = (doc.sections() if sections is None else sections).get(title.lower())
-    if section is None:
-        return []
-    lines = doc.body.split("\n")
-    start = section.line - doc.body_line + 1
-    found: list[tuple[int, str]] = []
-    fence = False
-    for offset in range(start, len(lines)):
-        raw = lines[offset]
-        if raw.startswith(("```", "~~~")):  # as `Document.sections` sees fences
-            fence = not fence
-        elif not fence and raw.startswith("## "):
-            break
-        found.append((doc.body_line + offset, raw))
-    return found
 
 
 def parse_statements(lines: Iterable[tuple[int, str]]) -> list[Statement]:
@@ -352,31 +376,41 @@ _NAMED_FREQUENCIES = {
     "once a year": 365,
 }
 _PEOPLE = r"people|persons|individuals|administrators|admins|members"
-_LIMIT = re.compile(
-    # After the word boundary, the first letter of some alternative: rejects most words at once.
-    r"(?<![\w.-])(?=[0-9adefhmnoqstwy])(?:"
-    rf"(?:every|each)\s+(?P<every_n>{_NUMBER})\s+(?P<every_unit>day|week|month|year)s?\b"
-    r"|(?:every|each|once\s+a)\s+(?P<every_one>day|week|month|quarter|year)\b"
-    rf"|(?P<named>{'|'.join(sorted((re.escape(k) for k in _NAMED_FREQUENCIES), key=len, reverse=True))})\b"
-    rf"|(?:(?:a\s+)?sample(?:\s+size)?(?:\s+of)?|select(?:s|ing)?(?:\s+a\s+(?:random\s+)?sample\s+of)?)"
-    rf"\s+(?:(?:up\s+to|at\s+least)\s+)?(?P<sample>{_NUMBER})\b(?![ -](?:business|working|calendar|days?|hours?|weeks?|months?|years?)\b)"
-    rf"|(?P<n>{_NUMBER})(?:\s+|-)(?:"
-    r"(?P<business>business|working)[ -]days?"
-    r"|(?:calendar[ -])?(?P<days>days?)"
-    r"|(?P<weeks>weeks?)"
-    r"|(?P<hours>hours?|hrs?|h)"
-    r"|(?P<minutes>minutes?|mins?)"
-    r"|(?P<months>months?)"
-    r"|(?P<years>years?)"
-    r"|(?:approving\s+)?(?P<approvals>approvals|approvers|approving\s+reviews?|approval|approver)"
-    rf"|(?:[a-z]+\s+)?(?P<people>{_PEOPLE})"
-    r")\b"
-    r")",
-)
-"""A limit in text lower-cased by `_ASCII_LOWER` (matching case-sensitively is twice as fast)."""
+
+
+@cache
+def _limit_pattern() -> re.Pattern[str]:
+    """A limit in text lower-cased by `_ASCII_LOWER` (matching case-sensitively is twice as fast).
+    Compiled on first use: compiling it takes longer than a cached run's whole use of this module."""
+    return re.compile(
+        # After the word boundary, the first letter of some alternative: rejects most words at once.
+        r"(?<![\w.-])(?=[0-9adefhmnoqstwy])(?:"
+        rf"(?:every|each)\s+(?P<every_n>{_NUMBER})\s+(?P<every_unit>day|week|month|year)s?\b"
+        r"|(?:every|each|once\s+a)\s+(?P<every_one>day|week|month|quarter|year)\b"
+        rf"|(?P<named>{'|'.join(sorted((re.escape(k) for k in _NAMED_FREQUENCIES), key=len, reverse=True))})\b"
+        rf"|(?:(?:a\s+)?sample(?:\s+size)?(?:\s+of)?|select(?:s|ing)?(?:\s+a\s+(?:random\s+)?sample\s+of)?)"
+        rf"\s+(?:(?:up\s+to|at\s+least)\s+)?(?P<sample>{_NUMBER})\b(?![ -](?:business|working|calendar|days?|hours?|weeks?|months?|years?)\b)"
+        rf"|(?P<n>{_NUMBER})(?:\s+|-)(?:"
+        r"(?P<business>business|working)[ -]days?"
+        r"|(?:calendar[ -])?(?P<days>days?)"
+        r"|(?P<weeks>weeks?)"
+        r"|(?P<hours>hours?|hrs?|h)"
+        r"|(?P<minutes>minutes?|mins?)"
+        r"|(?P<months>months?)"
+        r"|(?P<years>years?)"
+        r"|(?:approving\s+)?(?P<approvals>approvals|approvers|approving\s+reviews?|approval|approver)"
+        rf"|(?:[a-z]+\s+)?(?P<people>{_PEOPLE})"
+        r")\b"
+        r")",
+    )
+
+
 _ASCII_LOWER = {upper: upper + 32 for upper in range(ord("A"), ord("Z") + 1)}
 """Lower-cases ASCII letters only, so every offset in the lowered text is the same in the original."""
 _DIGITS_HOURS = re.compile(r"(?<![\w.-])(?P<n>\d{1,4})h\b")
+_DIGIT_THEN_H = re.compile(r"\dh")
+"""Starts with a character class, so `search` skips ahead in C; `_DIGITS_HOURS` starts with a
+look-behind and so is tried at every position."""
 
 
 def _number(text: str) -> int:
@@ -390,12 +424,14 @@ def _number(text: str) -> int:
 
 
 def _limits_in(text: str, joined: _Joined) -> Iterator[Limit]:
-    for match in _LIMIT.finditer(text.translate(_ASCII_LOWER)):
+    for match in _limit_pattern().finditer(text.translate(_ASCII_LOWER)):
         found = _limit(match)
         if found is not None:
             kind, value = found
             written = text[match.start() : match.end()]
             yield Limit(kind, value, " ".join(written.split()), joined.line_at(match.start()))
+    if _DIGIT_THEN_H.search(text) is None:  # the common case, found at C speed
+        return
     for match in _DIGITS_HOURS.finditer(text):
         yield Limit("hours", int(match.group("n")), match.group(0), joined.line_at(match.start()))
 

@@ -299,6 +299,56 @@ def test_evidence_changed_within_the_run_second_is_hashed_again(
     assert body["hashes"] == {}
 
 
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    read: list[str] = []
+    real = reading.read_bytes
+
+    def counting(root: Path, path: str, diagnostics: list[Any]) -> bytes | None:
+        read.append(path)
+        return real(root, path, diagnostics)
+
+    monkeypatch.setattr(reading, "read_bytes", counting)
+    return read
+
+
+def test_settled_documents_are_not_read_again_until_they_change(
+    clean_program_dir: ProgramDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = clean_program_dir.root
+    policy = next(path for path in (root / "policies").glob("*.md"))
+    relative = policy.relative_to(root).as_posix()
+    monkeypatch.setattr(cache, "time", Clock(10))
+    read = count_reads(monkeypatch)
+    cold = [(d.code, d.path, d.line) for d in load_program(root).diagnostics]
+    assert relative in read
+    read.clear()
+    assert [(d.code, d.path, d.line) for d in load_program(root).diagnostics] == cold
+    assert read == []
+    before = policy.stat()
+    policy.write_bytes(policy.read_bytes().replace(b"status: approved", b"status: approvex"))
+    os.utime(policy, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (policy.stat().st_size, policy.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    warm = [(d.code, d.path) for d in load_program(root).diagnostics]
+    assert read == [relative]
+    assert any(path == relative for _, path in warm)
+    assert warm == [(d.code, d.path) for d in load_program(root, use_cache=False).diagnostics]
+
+
+def test_documents_changed_within_the_run_second_are_read_every_time(
+    clean_program_dir: ProgramDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = clean_program_dir.root
+    monkeypatch.setattr(cache, "time", Clock(-5))
+    read = count_reads(monkeypatch)
+    load_program(root)
+    first = sorted(read)
+    read.clear()
+    load_program(root)
+    assert sorted(read) == first != []
+    body = json.loads(cache_file(root).read_bytes().split(b"\n", 2)[2])
+    assert all(entry[3] is None for entry in body["documents"].values())
+
+
 def test_symlinks_in_the_tree_get_no_writes(program_dir: ProgramDir, tmp_path: Path) -> None:
     outside_folder = tmp_path / "outside"
     outside_folder.mkdir()
@@ -328,7 +378,12 @@ def test_warm_run_parses_nothing_again(program_dir: ProgramDir, monkeypatch: pyt
 
 def test_document_plain_data_round_trip(program_dir: ProgramDir) -> None:
     break_a_control(program_dir)
-    program_dir.write("policies/mentions.md", "---\nid: POL-X\n---\nSee TC-01 and POL-ISP.\n")
+    program_dir.write(
+        "policies/mentions.md",
+        "---\nid: POL-X\n---\nSee TC-01 and POL-ISP.\n\n## Policy statements\n\n"
+        "1. Reviewed within `5 days` within 5 days. Tested by: TC-01, tc.\n",
+    )
+    program_dir.replace("controls/TC-01.md", "reviews access.", "reviews access within 5 days.")
     program = load_program(program_dir.root, use_cache=False)
     compared = [f.name for f in dataclasses.fields(Document) if not f.name.startswith("_")]
     for doc in program.documents.values():
@@ -338,15 +393,21 @@ def test_document_plain_data_round_trip(program_dir: ProgramDir) -> None:
     assert any(doc.diagnostics for doc in program.documents.values())
     assert any(doc.mentions for doc in program.documents.values())
     assert any("description" in doc.filled_sections for doc in program.documents.values())
+    assert any(s.controls and s.limits and s.unreadable for doc in program.documents.values() for s in doc.statements)
+    assert any(doc.limits for doc in program.documents.values())
 
 
 @pytest.mark.parametrize(
     "plain",
     [
-        ["p.md", "policy", "yes", None, 1, [], [], []],
-        ["p.md", "policy", True, None, 1, [["SK999", "p.md", 1, "m", "h", "error"]], [], []],
-        ["p.md", "policy", True, None, 1, [["SK005", "p.md", 1, "m", "h", "fatal"]], [], []],
-        ["p.md", "policy", True, None, 1, [], [], [7]],
+        ["p.md", "policy", "yes", None, 1, [], [], [], [], []],
+        ["p.md", "policy", True, None, 1, [["SK999", "p.md", 1, "m", "h", "error"]], [], [], [], []],
+        ["p.md", "policy", True, None, 1, [["SK005", "p.md", 1, "m", "h", "fatal"]], [], [], [], []],
+        ["p.md", "policy", True, None, 1, [], [], [7], [], []],
+        ["p.md", "policy", True, None, 1, [], [], [], [[1, "s", 1, 1, [], None, 0, [], [["AC-01", "2"]], 0]], []],
+        ["p.md", "policy", True, None, 1, [], [], [], [[1, "s", 1, 1, [["weeks", 7, "a week", 1]], None, 0, [], [], 0]], []],
+        ["p.md", "control", True, None, 1, [], [], [], [], [["days", "7", "7 days", 1]]],
+        ["p.md", "control", True, None, 1, [], [], [], [], [["days", 7, "7 days"]]],
         ["p.md", "policy", True, None, 1, []],
     ],
 )

@@ -13,11 +13,9 @@ from soc2kit.site.pages import build_pages
 from soc2kit.site.portal import load_portal
 from soc2kit.statements import (
     Limit,
-    control_limits,
     disagreements,
     keep_tested_by,
     parse_statements,
-    policy_statements,
     stated_limits,
 )
 from tests.conftest import POLICY, ProgramDir
@@ -203,12 +201,12 @@ def test_statements_are_read_from_the_policy_statements_section_only(tmp_path: P
         1. Not a statement either.
         """,
     )
-    statements = policy_statements(doc)
+    statements = doc.statements
     assert [(s.number, s.line, s.text) for s in statements] == [
         (1, 11, "First, within 5 business days. Tested by: AC-01."),
         (2, 12, "Second."),
     ]
-    assert policy_statements(write_policy(tmp_path, "# No statements section\n")) == []
+    assert write_policy(tmp_path, "# No statements section\n").statements == ()
 
 
 def test_control_limits_come_from_description_and_test_procedure(tmp_path: Path) -> None:
@@ -220,7 +218,7 @@ def test_control_limits_come_from_description_and_test_procedure(tmp_path: Path)
         encoding="utf-8",
     )
     doc = read_document(tmp_path, "controls/AC-06.md", "control", markdown=True)
-    assert [(limit.kind, limit.value, limit.line) for limit in control_limits(doc)] == [
+    assert [(limit.kind, limit.value, limit.line) for limit in doc.limits] == [
         ("business days", 10, 8),
         ("sample", 25, 17),
     ]

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from soc2kit.diagnostics import Diagnostic, diagnostic
-from soc2kit.statements import TESTED_BY, Limit, Statement, control_limits, disagreements, policy_statements
+from soc2kit.statements import TESTED_BY, Limit, Statement, disagreements
 
 if TYPE_CHECKING:
     from soc2kit.documents import Document
@@ -20,7 +20,7 @@ _UNTESTED_HINT = f"end it with a sentence like `{TESTED_BY} AC-06, AC-09.` namin
 
 def check(program: Program) -> Iterator[Diagnostic]:
     read = [
-        (policy, doc, policy_statements(doc))
+        (policy, doc, doc.statements)
         for policy in program.policies.values()
         if policy.status != "retired"
         for doc in (program.source("policy", policy.id),)
@@ -28,7 +28,6 @@ def check(program: Program) -> Iterator[Diagnostic]:
     # Naming the testing controls is a convention a program adopts: until one statement does, a program
     # written without it is not told so once per policy.
     adopted = any(statement.tested_by is not None for _, _, statements in read for statement in statements)
-    limits_of: dict[str, list[Limit]] = {}
     suggested: dict[str, str] = {}
     for policy, doc, statements in read:
         if adopted:
@@ -36,10 +35,10 @@ def check(program: Program) -> Iterator[Diagnostic]:
         for statement in statements:
             yield from _named_controls(program, policy, doc, statement, suggested)
             if statement.limits:
-                yield from _disagreements(program, policy, doc, statement, limits_of)
+                yield from _disagreements(program, policy, doc, statement)
 
 
-def _untested(policy: Policy, doc: Document, statements: list[Statement]) -> Iterator[Diagnostic]:
+def _untested(policy: Policy, doc: Document, statements: tuple[Statement, ...]) -> Iterator[Diagnostic]:
     untested = [s for s in statements if not s.controls and not s.unreadable]
     if not untested:
         return
@@ -112,18 +111,14 @@ def _named_controls(
             )
 
 
-def _disagreements(
-    program: Program, policy: Policy, doc: Document, statement: Statement, limits_of: dict[str, list[Limit]]
-) -> Iterator[Diagnostic]:
+def _disagreements(program: Program, policy: Policy, doc: Document, statement: Statement) -> Iterator[Diagnostic]:
     """A statement's controls together restate it: a statement holds several duties and each of its
     controls may test one, so a kind of limit disagrees only when no control restates any value of it."""
-    restated: dict[str, list[Limit]] = {}
-    for control_id in statement.controls:
-        if control_id not in program.controls:
-            continue
-        if control_id not in limits_of:
-            limits_of[control_id] = control_limits(program.source("control", control_id))
-        restated[control_id] = limits_of[control_id]
+    restated: dict[str, tuple[Limit, ...]] = {
+        control_id: program.source("control", control_id).limits
+        for control_id in statement.controls
+        if control_id in program.controls
+    }
     every = [limit for limits in restated.values() for limit in limits]
     for found in disagreements(statement.limits, every):
         for control_id, limits in restated.items():

@@ -11,7 +11,6 @@ from soc2kit.program import MemoKey
 from soc2kit.site import markdown as md
 from soc2kit.site import revisions, status
 from soc2kit.site.portal import CONTROLS, GeneratedPage, Portal, control_page, month_page
-from soc2kit.statements import policy_statements
 
 TESTED_STATEMENTS: MemoKey[dict[tuple[str, str], list[int]]] = MemoKey("site.tested-statements")
 """(control ID, policy ID) -> numbers of the policy's statements that name the control in `Tested by:`."""
@@ -198,7 +197,7 @@ def _tested_statements(portal: Portal) -> dict[tuple[str, str], list[int]]:
     if found is None:
         found = {}
         for policy in program.policies.values():
-            for statement in policy_statements(program.source("policy", policy.id)):
+            for statement in program.source("policy", policy.id).statements:
                 for control_id in statement.controls:
                     found.setdefault((control_id, policy.id), []).append(statement.number)
         program.memo.put(TESTED_STATEMENTS, found)
