@@ -12,8 +12,11 @@ Public API
         One `git log` pass over everything reachable from `rev` (all parents), then linear graph
         work: for each merge commit on the first-parent line of `rev` (only those in `shas` when
         given), the sorted authors of the commits it merged.
-    MergedAuthors(root, rev): the same map as a Mapping whose `git log` runs in the background from
-        construction; .resolve() -> the dict (raises HistoryUnavailableError as merged_authors does).
+    MergedAuthors(root, rev, *, remember=False): the same map as a Mapping whose `git log` runs in
+        the background from construction; .resolve() -> the dict (raises HistoryUnavailableError as
+        merged_authors does). With `remember` (a full clone; `rev` a commit ID) the map is kept in
+        the user cache (soc2kit.cache.FactsCache): a later call for the same commit runs no git, one
+        for a descendant on whose first-parent line it lies walks only the commits since.
     authorship(commit, merged, *, pr=None) -> Authorship
         `pr`: a pull request number confirmed by GitHub (the API); without it, `github_pr(commit)`.
     github_pr(commit) -> int | None: the pull request a commit's subject names, counted only when
@@ -23,12 +26,15 @@ Public API
 
 from __future__ import annotations
 
+import os
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from soc2kit.cache import FactsCache
 from soc2kit.git import GitError, HistoryUnavailableError, stream
 from soc2kit.history import Commit, pr_number
 
@@ -36,6 +42,8 @@ WEB_FLOW_EMAIL = "noreply@github.com"
 _FORMAT = "--format=%H%x00%P%x00%an <%ae>%x00"
 
 Kind = Literal["merge", "squash", "direct", "root"]
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_FACTS_SCOPE = "git merged authors"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +96,11 @@ def merged_authors(root: str | Path, rev: str, shas: Iterable[str] | None = None
     return _merged(_read_graph(Path(root), rev), shas)
 
 
-def _read_graph(root: Path, rev: str) -> bytes:
+def _read_graph(root: Path, rev: str, since: str | None = None) -> bytes:
+    """git's (sha, parents, author) of every commit reachable from `rev`, or only of those since `since`."""
+    limit = [f"^{since}"] if since is not None else []
     try:
-        with stream(["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, "--"], cwd=root) as out:
+        with stream(["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, *limit, "--"], cwd=root) as out:
             return out.read()
     except GitError as exc:
         raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
@@ -99,29 +109,62 @@ def _read_graph(root: Path, rev: str) -> bytes:
 class MergedAuthors(Mapping[str, tuple[str, ...]]):
     """`merged_authors(root, rev)` read in the background: the `git log` starts at once and a thread
     collects its output while the caller works (it reads other commits, files, blobs); the map is built
-    on first use, and a failure of that git log is raised then."""
+    on first use, and a failure of that git log is raised then.
 
-    def __init__(self, root: str | Path, rev: str) -> None:
+    With `remember`, the map of the last commit asked about is kept in the user cache. A merge's
+    authors are a fact of the merge commit alone (the commits its other parents reach and its first
+    parent does not), so the map of a commit on `rev`'s first-parent line holds every answer below it;
+    only the commits since are walked, from a `git log rev ^known`. Anything else (the known
+    commit is not on that line, or git cannot find it) walks the whole history, as without `remember`.
+    A shallow clone must not remember: beyond its boundary the authors are unknown, not absent."""
+
+    def __init__(self, root: str | Path, rev: str, *, remember: bool = False) -> None:
+        self._root, self._rev = Path(root), rev
         self._output: bytes | BaseException = b""
         self._map: dict[str, tuple[str, ...]] | None = None
-        self._reader = threading.Thread(target=self._read, args=(Path(root), rev), daemon=True)
-        self._reader.start()
+        self._facts: FactsCache | None = None
+        self._known: tuple[str, dict[str, tuple[str, ...]]] | None = None
+        if remember and _COMMIT_ID.fullmatch(rev):
+            self._facts = FactsCache.open(f"{_FACTS_SCOPE}\0{os.path.realpath(root)}")
+            self._known = _known(self._facts)
+        since = self._known[0] if self._known is not None else None
+        self._reader: threading.Thread | None = None
+        if since != rev:
+            self._reader = threading.Thread(target=self._read, args=(since,), daemon=True)
+            self._reader.start()
 
-    def _read(self, root: Path, rev: str) -> None:
+    def _read(self, since: str | None) -> None:
         try:
-            self._output = _read_graph(root, rev)
+            self._output = _read_graph(self._root, self._rev, since)
         except BaseException as exc:  # handed to the caller's thread, where it is raised
             self._output = exc
 
     def resolve(self) -> dict[str, tuple[str, ...]]:
         """The map (waits for git when it is still running); raises HistoryUnavailableError when git failed."""
         if self._map is None:
-            self._reader.join()
-            output, self._output = self._output, b""
-            if isinstance(output, BaseException):
-                raise output
-            self._map = _merged(output)
+            self._map = self._build()
+            if self._facts is not None:
+                self._facts.put("head", self._rev)
+                self._facts.put("merged", {sha: list(authors) for sha, authors in self._map.items()})
+                self._facts.save()
         return self._map
+
+    def _build(self) -> dict[str, tuple[str, ...]]:
+        if self._reader is None:  # the known map is this commit's
+            assert self._known is not None
+            return self._known[1]
+        self._reader.join()
+        output, self._output = self._output, b""
+        if self._known is not None:
+            since, known = self._known
+            if not isinstance(output, BaseException):
+                newer, bottom = _merged_line(output)
+                if bottom == since:
+                    return {**known, **newer}
+            output = _read_graph(self._root, self._rev)  # not a descendant along the first parents
+        if isinstance(output, BaseException):
+            raise output
+        return _merged(output)
 
     def __getitem__(self, sha: str) -> tuple[str, ...]:
         return self.resolve()[sha]
@@ -133,7 +176,26 @@ class MergedAuthors(Mapping[str, tuple[str, ...]]):
         return len(self.resolve())
 
 
+def _known(facts: FactsCache) -> tuple[str, dict[str, tuple[str, ...]]] | None:
+    """The remembered (commit, its map), or None when there is none or it is not of the expected shape."""
+    head, merged = facts.get("head"), facts.get("merged")
+    if not (isinstance(head, str) and _COMMIT_ID.fullmatch(head) and isinstance(merged, dict)):
+        return None
+    found: dict[str, tuple[str, ...]] = {}
+    for sha, authors in merged.items():
+        if not (isinstance(authors, list) and all(isinstance(author, str) for author in authors)):
+            return None
+        found[sha] = tuple(authors)
+    return head, found
+
+
 def _merged(output: bytes, shas: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    return _merged_line(output, shas)[0]
+
+
+def _merged_line(output: bytes, shas: Iterable[str] | None = None) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """The merged authors of the first-parent merges in `output`, and the first parent of the oldest
+    commit of that line (None at a root): the commit the output stops at, when it was limited."""
     parents_of, author_of = _graph(output)
     # The first-parent line, oldest first: each main-line commit brings in exactly the commits
     # reachable from it that no older main-line commit reaches. Walking oldest first, everything
@@ -166,4 +228,5 @@ def _merged(output: bytes, shas: Iterable[str] | None = None) -> dict[str, tuple
             pending.extend(parent for parent in parents_of[sha] if parent not in seen)
         if wanted is None or main in wanted:
             result[main] = tuple(sorted(authors))
-    return result
+    below = parents_of[line[-1]] if line else []
+    return result, below[0] if below else None

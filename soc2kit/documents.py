@@ -593,16 +593,22 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     doc._body = text[body_start:]
     doc.body_line = text.count("\n", 0, body_start) + 1
     doc.mentions = _mentions(doc._body, doc.body_line)
-    sections = doc.sections()
-    doc.filled_sections = tuple(title for title, section in sections.items() if section.text)
-    # Parsed here, once, so a cached document carries them and a warm run reads no body for them.
+    doc.filled_sections = tuple(title for title, section in doc.sections().items() if section.text)
+    _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
+
+
+def read_statements(doc: Document) -> None:
+    """Parse what the statement rules (SK306-SK309) read of a parsed document's body: a policy's
+    statements, a control's limits. The program's reader calls it once per file, so a cached
+    document carries them and a warm run reads no body for them; readers that need only a
+    document's data (the trail, `new`) do not."""
     if doc.kind == "policy":
-        doc.statements = tuple(parse_statements(doc.section_lines(STATEMENTS_SECTION, sections)))
+        doc.statements = tuple(parse_statements(doc.section_lines(STATEMENTS_SECTION)))
     elif doc.kind == "control":
+        sections = doc.sections()
         doc.limits = tuple(
             limit for title in CONTROL_LIMIT_SECTIONS for limit in stated_limits(doc.section_lines(title, sections))
         )
-    _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
 
 
 def _mentions(body: str, body_line: int) -> tuple[tuple[str, int], ...]:

@@ -21,7 +21,7 @@ Public API
         .first_added(path)  the Revision that first added the path (under any earlier name), or None
         .last_changed(path) the newest Revision, or None
         .require()          raise HistoryUnavailableError (a UsageError, exit 2) when not available
-    iter_commits(root, *, rev="HEAD", first_parent=False, paths=PROGRAM_PATHS, since=None, until=None, tz=None,
+    iter_commits(root, *, rev="HEAD", first_parent=False, paths=PROGRAM_PATHSPEC, since=None, until=None, tz=None,
                  show_pulls=True, signatures=True, reverse=False) -> Iterator[Commit]
         The streaming primitive: yields commits as `git log` prints them, constant memory
         (`reverse`: oldest first).
@@ -43,7 +43,7 @@ Public API
         "type-changed" | "unmerged" | "unknown"), path, old_path (renames and copies), similarity.
     Revision (frozen): commit, change; .path, .sha, .date (committer date), .pr.
     HistoryUnavailableError(UsageError)
-    PROGRAM_PATHS = ("soc2kit.yml", "policies", "controls", "evidence")
+    PROGRAM_PATHSPEC: soc2kit.yml and the program's folders (soc2kit.layout).
     pr_number(subject) -> int | None
     day_of(commit, tz) -> date: a commit's committer day in the audit's time zone.
     nul_tokens(stream) -> Iterator[str]: the NUL-terminated fields of a git output stream, one chunk in memory.
@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from soc2kit.git import GitError, HistoryUnavailableError, RepoInfo, repo_info, stream
-from soc2kit.layout import PROGRAM_PATHS
+from soc2kit.layout import PROGRAM_PATHSPEC
 
 __all__ = ["HistoryUnavailableError", "RepoInfo", "repo_info"]  # re-exported: callers read Git facts here
 
@@ -361,7 +361,7 @@ def log_command(
     *,
     rev: str = "HEAD",
     first_parent: bool = False,
-    paths: Iterable[str] = PROGRAM_PATHS,
+    paths: Iterable[str] = PROGRAM_PATHSPEC,
     show_pulls: bool = True,
     signatures: bool = True,
     reverse: bool = False,
@@ -394,7 +394,7 @@ def iter_commits(
     *,
     rev: str = "HEAD",
     first_parent: bool = False,
-    paths: Iterable[str] = PROGRAM_PATHS,
+    paths: Iterable[str] = PROGRAM_PATHSPEC,
     since: date | None = None,
     until: date | None = None,
     tz: tzinfo | None = None,

@@ -12,9 +12,10 @@ Public API
         per commit), csv (one row per file change, header row; the metadata goes to a sidecar), md.
     write_trail(root, output, **options) -> TrailMeta
         To `output` atomically, with the sidecar `<output>.meta.json`; or to stdout when None.
-    TRAIL_FORMATS = ("jsonl", "csv", "md"); TRAIL_PATHS: the program and the change exceptions register.
+    TRAIL_FORMATS = ("jsonl", "csv", "md"); TRAIL_PATHS: soc2kit.yml and the program's folders.
     Each commit names its people apart (soc2kit.authorship): `authors` (for a merge, the authors of
-    the commits it merged, from one extra `git log` pass), `merger` (a merge commit's author),
+    the commits it merged, from one extra `git log` pass remembered in the user cache), `merger`
+    (a merge commit's author),
     `approvers` (trailers); and `excepted`: the register's entries (at the trail's head) naming it,
     as soc2kit.change_exceptions reads and matches them (Excepted: finding, reason, accepted_by,
     accepted_on; an adoption entry names every main-line commit before its `before` commit).
@@ -45,14 +46,14 @@ from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, text
 from soc2kit.history import Change, Commit, iter_commits
-from soc2kit.layout import CHANGE_EXCEPTIONS, CONFIG_FILE, EVIDENCE_DIR, PROGRAM_PATHS, folder_of, is_skipped_name
+from soc2kit.layout import CHANGE_EXCEPTIONS, CONFIG_FILE, EVIDENCE_DIR, PROGRAM_PATHSPEC, folder_of, is_skipped_name
 
 if TYPE_CHECKING:
     from soc2kit.documents import Document
 
 TRAIL_FORMATS = ("jsonl", "csv", "md")
-TRAIL_PATHS = (*PROGRAM_PATHS, CHANGE_EXCEPTIONS)
-"""What the trail follows: the program, and the register of its accepted change findings."""
+TRAIL_PATHS = PROGRAM_PATHSPEC
+"""What the trail follows: the program, its registers folder with the register of accepted change findings."""
 SHAPE_VERSION = 2
 """2: the change's `authors`, `merger` and `approvers` apart (a merge's Git author is its merger, not
 its author), `change_kind`, `excepted`; Git's author field is `git_author`. docs/trail.md."""
@@ -420,6 +421,7 @@ class _Context:
     prefix: str
     head: str
     timezone: str
+    shallow: bool
 
 
 def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None, timezone: str | None = None, blobs: Blobs) -> _Context:
@@ -438,7 +440,7 @@ def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None, timezo
 
         head = resolve_revision(base, rev, info=info)[0]
     zone = timezone or _timezone_at(blobs, info.prefix, head)
-    return _Context(root=base, prefix=info.prefix, head=head, timezone=zone)
+    return _Context(root=base, prefix=info.prefix, head=head, timezone=zone, shallow=info.shallow)
 
 
 def _timezone_at(blobs: Blobs, prefix: str, rev: str) -> str:
@@ -533,7 +535,7 @@ def _export(
     )
     # Three streams at once: the merged-authors `git log` (read by a thread), the trail's `git log`
     # (running ahead into its pipe) and the register, read while both run.
-    merged = MergedAuthors(ctx.root, ctx.head)
+    merged = MergedAuthors(ctx.root, ctx.head, remember=not ctx.shallow)
     first = next(commits, None)
     try:
         entries = register_at(blobs, ctx.prefix, ctx.head).entries

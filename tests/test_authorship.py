@@ -201,3 +201,84 @@ def test_merged_authors_read_in_the_background_are_the_same_map(repo: GitRepo) -
     missing = MergedAuthors(repo.root, "no-such-branch")
     with pytest.raises(HistoryUnavailableError, match="git log failed"):
         missing.resolve()
+
+
+def _pull_requests(repo: GitRepo, numbers: range, person: tuple[str, str] = ALICE) -> None:
+    for number in numbers:
+        repo.branch(f"pr{number}")
+        _edit(repo, f"{number}.md", person)
+        repo.checkout("main")
+        _web_merge(repo, f"pr{number}", number, BOB)
+
+
+def _remembered(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """MergedAuthors with `remember` at main's commit, and the git commands it ran."""
+    log = tmp_path / f"{name}.log"
+    head = repo.head()
+    with monkeypatch.context() as patch:
+        patch.setenv("PATH", counting_git_path(tmp_path / f"{name}-bin", log))
+        found = MergedAuthors(repo.root, head, remember=True).resolve()
+    return found, log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+
+def test_remembered_merged_authors_walk_only_the_commits_since(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _pull_requests(repo, range(1, 4))
+    first, calls = _remembered(repo, tmp_path, monkeypatch, "first")
+    assert first == merged_authors(repo.root, "main")
+    assert len(first) == 3
+    assert len(calls) == 1
+    assert " ^" not in f" {calls[0]} "
+    again, calls = _remembered(repo, tmp_path, monkeypatch, "again")
+    assert (again, calls) == (first, [])
+    known = repo.head()
+    _pull_requests(repo, range(4, 6), DAVE)
+    later, calls = _remembered(repo, tmp_path, monkeypatch, "later")
+    assert later == merged_authors(repo.root, "main")
+    assert len(later) == 5
+    assert len(calls) == 1
+    assert f" ^{known} " in f" {calls[0]} "
+
+
+def test_remembered_merged_authors_of_a_rewritten_line_are_read_whole(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A known commit that is not on the new head's first-parent line (a force push; a branch merged
+    in later) answers nothing for it: the whole history is walked again."""
+    base = repo.head()
+    _pull_requests(repo, range(1, 3))
+    _remembered(repo, tmp_path, monkeypatch, "old")
+    repo.git("reset", "-q", "--hard", base)
+    _pull_requests(repo, range(7, 9), DAVE)
+    rewritten, calls = _remembered(repo, tmp_path, monkeypatch, "rewritten")
+    assert rewritten == merged_authors(repo.root, "main")
+    assert set(rewritten.values()) == {(_who(DAVE),)}
+    assert [" ^" in f" {call} " for call in calls] == [True, False]
+    side = repo.head()
+    repo.checkout("main")
+    repo.git("reset", "-q", "--hard", base)
+    repo.branch("side-line")
+    repo.git("reset", "-q", "--hard", side)
+    repo.checkout("main")
+    repo.git("reset", "-q", "--hard", base)
+    _edit(repo, "main.md", CAROL)
+    repo.git("merge", "-q", "--no-ff", "-m", "Merge the old line", "side-line", author=CAROL, date=repo.tick())
+    merged_in, _ = _remembered(repo, tmp_path, monkeypatch, "merged-in")
+    assert merged_in == merged_authors(repo.root, "main")
+
+
+def test_a_damaged_memory_of_merged_authors_is_ignored(repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from soc2kit.authorship import _FACTS_SCOPE
+    from soc2kit.cache import FactsCache
+
+    _pull_requests(repo, range(1, 3))
+    facts = FactsCache.open(f"{_FACTS_SCOPE}\0{repo.root.resolve()}")
+    facts.put("head", repo.head())
+    facts.put("merged", {repo.head(): "not a list"})
+    facts.save()
+    found, calls = _remembered(repo, tmp_path, monkeypatch, "damaged")
+    assert found == merged_authors(repo.root, "main")
+    assert len(calls) == 1
