@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -22,7 +22,9 @@ from soc2kit.diagnostics import Diagnostic, diagnostic
 from soc2kit.ids import ID_MENTION
 from soc2kit.registry import RULES, Severity
 from soc2kit.regular_files import FileTooLargeError, NotARegularFileError, read_regular
-from soc2kit.statements import CONTROL_LIMIT_SECTIONS, STATEMENTS_SECTION, Limit, Statement, parse_statements, stated_limits
+
+if TYPE_CHECKING:
+    from soc2kit.statements import Limit, Statement
 
 try:
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -356,14 +358,14 @@ class Document:
     body_line: int = 1
     diagnostics: list[Diagnostic] = field(default_factory=list)
     mentions: tuple[tuple[str, int], ...] = ()
-    """IDs of controls and policies the body names, with their lines (collected while reading)."""
+    """IDs of controls and policies the body names, with their lines (see `collect_body_facts`)."""
     filled_sections: tuple[str, ...] = ()
-    """Lower-cased titles of the body's level-2 sections that hold text (collected while reading, so
-    readiness's design check needs no second parse of a cached document)."""
+    """Lower-cased titles of the body's level-2 sections that hold text (see `collect_body_facts`), so
+    readiness's design check needs no second parse of a cached document."""
     statements: tuple[Statement, ...] = ()
-    """A policy's statements (the items of its `## Policy statements` list), parsed while reading."""
+    """A policy's statements (the items of its `## Policy statements` list; see `collect_body_facts`)."""
     limits: tuple[Limit, ...] = ()
-    """The limits a control states in its Description and Test procedure, parsed while reading."""
+    """The limits a control states in its Description and Test procedure (see `collect_body_facts`)."""
     _data: LineDict | None = None
     _body: str = ""
     _loaded: bool = True
@@ -416,6 +418,8 @@ class Document:
     @classmethod
     def from_plain(cls, plain: list[Any], root: str) -> Document:
         """A light document (see `light`) under `root` from `to_plain`'s data; ValueError if it is malformed."""
+        from soc2kit.statements import Limit, Statement  # only a cached read needs them: the trail does not
+
         path, kind, markdown, entity_id, body_line, diagnostics, mentions, filled, statements, limits = plain
         if not (
             isinstance(path, str)
@@ -592,20 +596,25 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
     body_start = close.end() + 1
     doc._body = text[body_start:]
     doc.body_line = text.count("\n", 0, body_start) + 1
-    doc.mentions = _mentions(doc._body, doc.body_line)
-    doc.filled_sections = tuple(title for title, section in doc.sections().items() if section.text)
     _set_data(doc, _load_yaml(doc, yaml_text, line_offset=1))
 
 
-def read_statements(doc: Document) -> None:
-    """Parse what the statement rules (SK306-SK309) read of a parsed document's body: a policy's
-    statements, a control's limits. The program's reader calls it once per file, so a cached
-    document carries them and a warm run reads no body for them; readers that need only a
-    document's data (the trail, `new`) do not."""
+def collect_body_facts(doc: Document) -> None:
+    """Collect what the rules read of a parsed Markdown document's body: the IDs it mentions (SK107),
+    which level-2 sections hold text (readiness's design check), a policy's statements and a
+    control's limits (SK306-SK309). The program's reader calls it once per file, so a cached document
+    carries them and a warm run reads no body; readers that need only a document's data (the trail,
+    `new`, a document reloaded for a finding's line) do not."""
+    if not doc.markdown or not doc.body:
+        return
+    from soc2kit.statements import CONTROL_LIMIT_SECTIONS, STATEMENTS_SECTION, parse_statements, stated_limits
+
+    sections = doc.sections()
+    doc.mentions = _mentions(doc.body, doc.body_line)
+    doc.filled_sections = tuple(title for title, section in sections.items() if section.text)
     if doc.kind == "policy":
-        doc.statements = tuple(parse_statements(doc.section_lines(STATEMENTS_SECTION)))
+        doc.statements = tuple(parse_statements(doc.section_lines(STATEMENTS_SECTION, sections)))
     elif doc.kind == "control":
-        sections = doc.sections()
         doc.limits = tuple(
             limit for title in CONTROL_LIMIT_SECTIONS for limit in stated_limits(doc.section_lines(title, sections))
         )

@@ -31,7 +31,7 @@ from pydantic import BaseModel
 
 from soc2kit.cache import Cache, Stat, digest
 from soc2kit.diagnostics import Diagnostic
-from soc2kit.documents import Document, parse_bytes, read_bytes, read_statements
+from soc2kit.documents import Document, collect_body_facts, parse_bytes, read_bytes
 from soc2kit.models import DOCUMENT_MODELS
 from soc2kit.validation import validate
 
@@ -170,7 +170,7 @@ def read_one(root: Path, source: Source, raw: bytes, check: DocumentCheck | None
     """Parse and validate one document; with `check`, check it on its own too."""
     doc = Document(path=source.path, kind=source.kind, markdown=source.markdown, root=str(root))
     parse_bytes(doc, raw)
-    read_statements(doc)
+    collect_body_facts(doc)
     model = validate(doc, DOCUMENT_MODELS[source.kind])
     checked = None if check is None else list(check(doc, model)) if model is not None else []
     return Read(doc, model, checked)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from soc2kit.documents import Document, read_document, read_statements
+from soc2kit.documents import Document, collect_body_facts, read_document
 from soc2kit.loader import load_program
 from soc2kit.site.pages import build_pages
 from soc2kit.site.portal import load_portal
@@ -181,7 +181,7 @@ def write_policy(root: Path, body: str) -> Document:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\nid: POL-X\n---\n" + textwrap.dedent(body).lstrip("\n"), encoding="utf-8")
     doc = read_document(root, "policies/p.md", "policy", markdown=True)
-    read_statements(doc)
+    collect_body_facts(doc)
     return doc
 
 
@@ -220,7 +220,7 @@ def test_control_limits_come_from_description_and_test_procedure(tmp_path: Path)
         encoding="utf-8",
     )
     doc = read_document(tmp_path, "controls/AC-06.md", "control", markdown=True)
-    read_statements(doc)
+    collect_body_facts(doc)
     assert [(limit.kind, limit.value, limit.line) for limit in doc.limits] == [
         ("business days", 10, 8),
         ("sample", 25, 17),
