@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from soc2kit.diagnostics import Diagnostic, apply_severities
 from soc2kit.program import Program, reading_findings
-from soc2kit.reading import DocumentCheck
+from soc2kit.reading import DocumentCheck, keep_found_limits
 from soc2kit.rules import run_rules
 from soc2kit.rules.content import check_document
 
@@ -24,5 +24,6 @@ def check_program(program: Program) -> list[Diagnostic]:
     found.extend(program._document_findings)
     found.extend(run_rules(program))
     program.diagnostics = apply_severities(found, program.config.rules)
+    keep_found_limits(program._cache, program.documents.values())
     program._cache.save()  # the evidence rule hashed the evidence files through it
     return program.diagnostics

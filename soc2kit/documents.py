@@ -364,12 +364,12 @@ class Document:
     readiness's design check needs no second parse of a cached document."""
     statements: tuple[Statement, ...] = ()
     """A policy's statements (the items of its `## Policy statements` list; see `collect_body_facts`)."""
-    limits: tuple[Limit, ...] = ()
-    """The limits a control states in its Description and Test procedure (see `collect_body_facts`)."""
     _data: LineDict | None = None
     _body: str = ""
     _loaded: bool = True
     _sections: dict[str, Section] | None = None
+    _limits: tuple[Limit, ...] | None = None
+    _limits_found_now: bool = False
 
     @property
     def data(self) -> LineDict | None:
@@ -396,12 +396,13 @@ class Document:
             self.mentions,
             self.filled_sections,
             self.statements,
-            self.limits,
             _loaded=False,
+            _limits=self._limits,
         )
 
     def to_plain(self) -> list[Any]:
-        """What reading this document found, as JSON-ready data (no data, body or root); see `from_plain`."""
+        """What reading this document found, as JSON-ready data (no data, body or root); see `from_plain`.
+        The last item is the control's limits, None until something asked for them (`found_limits`)."""
         return [
             self.path,
             self.kind,
@@ -412,7 +413,7 @@ class Document:
             [list(mention) for mention in self.mentions],
             list(self.filled_sections),
             [statement.to_plain() for statement in self.statements],
-            [limit.to_plain() for limit in self.limits],
+            None if self._limits is None else [limit.to_plain() for limit in self._limits],
         ]
 
     @classmethod
@@ -448,14 +449,36 @@ class Document:
             mentions=named,
             filled_sections=tuple(filled),
             statements=tuple(Statement.from_plain(statement) for statement in statements),
-            limits=tuple(Limit.from_plain(limit) for limit in limits),
             _loaded=False,
+            _limits=None if limits is None else tuple(Limit.from_plain(limit) for limit in limits),
         )
 
     def _reload(self) -> None:
         self._loaded = True
         fresh = read_document(Path(self.root), self.path, self.kind, markdown=self.markdown)
         self._data, self._body = fresh._data, fresh._body
+
+    @property
+    def limits(self) -> tuple[Limit, ...]:
+        """The limits a control states in its Description and Test procedure. Parsed on first use,
+        from the body (read again for a cached document): only the statement rules need them, and
+        only for the controls a policy statement names; the check then keeps them in the cache."""
+        if self._limits is None:
+            from soc2kit.statements import CONTROL_LIMIT_SECTIONS, stated_limits
+
+            sections = self.sections()
+            self._limits = tuple(
+                limit for title in CONTROL_LIMIT_SECTIONS for limit in stated_limits(self.section_lines(title, sections))
+            )
+            self._limits_found_now = True
+        return self._limits
+
+    def found_limits(self) -> list[Any] | None:
+        """The limits `limits` parsed from the body in this run, as `to_plain` writes them (its last
+        item), for the cache entry; None when they came from the cache or were never asked for."""
+        if not self._limits_found_now or self._limits is None:
+            return None
+        return [limit.to_plain() for limit in self._limits]
 
     def line_of(self, *loc: str | int) -> int:
         """The line of the value at `loc` (keys and list indexes), or of its nearest known parent."""
@@ -601,23 +624,20 @@ def parse_text(doc: Document, text: str, *, markdown: bool) -> None:
 
 def collect_body_facts(doc: Document) -> None:
     """Collect what the rules read of a parsed Markdown document's body: the IDs it mentions (SK107),
-    which level-2 sections hold text (readiness's design check), a policy's statements and a
-    control's limits (SK306-SK309). The program's reader calls it once per file, so a cached document
-    carries them and a warm run reads no body; readers that need only a document's data (the trail,
-    `new`, a document reloaded for a finding's line) do not."""
+    which level-2 sections hold text (readiness's design check) and a policy's statements (SK306-SK309;
+    a control's limits are parsed when a statement needs them, see `Document.limits`). The program's
+    reader calls it once per file, so a cached document carries them and a warm run reads no body;
+    readers that need only a document's data (the trail, `new`, a document reloaded for a finding's
+    line) do not."""
     if not doc.markdown or not doc.body:
         return
-    from soc2kit.statements import CONTROL_LIMIT_SECTIONS, STATEMENTS_SECTION, parse_statements, stated_limits
-
     sections = doc.sections()
     doc.mentions = _mentions(doc.body, doc.body_line)
     doc.filled_sections = tuple(title for title, section in sections.items() if section.text)
     if doc.kind == "policy":
+        from soc2kit.statements import STATEMENTS_SECTION, parse_statements
+
         doc.statements = tuple(parse_statements(doc.section_lines(STATEMENTS_SECTION, sections)))
-    elif doc.kind == "control":
-        doc.limits = tuple(
-            limit for title in CONTROL_LIMIT_SECTIONS for limit in stated_limits(doc.section_lines(title, sections))
-        )
 
 
 def _mentions(body: str, body_line: int) -> tuple[tuple[str, int], ...]:

@@ -143,6 +143,17 @@ def read_sources(
         yield results[source.path]
 
 
+def keep_found_limits(cache: Cache, documents: Iterable[Document]) -> None:
+    """Add to each document's cache entry the limits a rule parsed from its body in this run
+    (`Document.limits`, for the controls a policy statement names), so a later run reads no body."""
+    for doc in documents:
+        found = doc.found_limits()
+        entry = cache.documents.get(doc.path) if found is not None else None
+        if entry is not None and entry[1][-1] is None:
+            entry[1][-1] = found
+            cache.dirty = True
+
+
 def _read_misses(
     root: Path, misses: list[Source], raws: dict[str, bytes], check: DocumentCheck | None, jobs: int
 ) -> Iterable[tuple[Entry, Read | None]]:

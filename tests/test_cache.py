@@ -349,6 +349,29 @@ def test_documents_changed_within_the_run_second_are_read_every_time(
     assert all(entry[3] is None for entry in body["documents"].values())
 
 
+def test_limits_a_statement_needed_are_kept_so_a_warm_run_reads_no_control_body(
+    clean_program_dir: ProgramDir, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A control's limits are parsed when a policy statement that names it states a limit (SK309),
+    from the body; the check keeps them in the control's cache entry, so the next run reloads nothing."""
+    program_dir = clean_program_dir
+    program_dir.replace(
+        "policies/information-security.md",
+        "1. Access must be reviewed quarterly.",
+        "1. Access removals must be made within 3 days. Tested by: TC-01.",
+    )
+    program_dir.replace("controls/TC-01.md", "reviews access.", "reviews access; removals within 5 days.")
+    monkeypatch.setattr(cache, "time", Clock(10))
+    cold = [(d.code, d.path) for d in load_program(program_dir.root).diagnostics]
+    assert ("SK309", "policies/information-security.md") in cold
+    reloaded: list[str] = []
+    real = Document._reload
+    monkeypatch.setattr(Document, "_reload", lambda doc: (reloaded.append(doc.path), real(doc))[1])
+    warm = [(d.code, d.path) for d in load_program(program_dir.root).diagnostics]
+    assert warm == cold
+    assert reloaded == []
+
+
 def test_symlinks_in_the_tree_get_no_writes(program_dir: ProgramDir, tmp_path: Path) -> None:
     outside_folder = tmp_path / "outside"
     outside_folder.mkdir()
@@ -390,6 +413,7 @@ def test_document_plain_data_round_trip(program_dir: ProgramDir) -> None:
         plain = json.loads(json.dumps(doc.to_plain()))
         back = Document.from_plain(plain, doc.root)
         assert [getattr(back, name) for name in compared] == [getattr(doc, name) for name in compared]
+        assert back.to_plain() == plain
     assert any(doc.diagnostics for doc in program.documents.values())
     assert any(doc.mentions for doc in program.documents.values())
     assert any("description" in doc.filled_sections for doc in program.documents.values())
@@ -407,6 +431,7 @@ def test_document_plain_data_round_trip(program_dir: ProgramDir) -> None:
         ["p.md", "policy", True, None, 1, [], [], [], [[1, "s", 1, 1, [], None, 0, [], [["AC-01", "2"]], 0]], []],
         ["p.md", "policy", True, None, 1, [], [], [], [[1, "s", 1, 1, [["weeks", 7, "a week", 1]], None, 0, [], [], 0]], []],
         ["p.md", "control", True, None, 1, [], [], [], [], [["days", "7", "7 days", 1]]],
+        ["p.md", "control", True, None, 1, [], [], [], [], "7 days"],
         ["p.md", "control", True, None, 1, [], [], [], [], [["days", 7, "7 days"]]],
         ["p.md", "policy", True, None, 1, []],
     ],
