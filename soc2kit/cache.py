@@ -134,16 +134,13 @@ class Cache:
             self.documents[path] = entry
             self.dirty = True
 
-    @staticmethod
-    def stat_of(full_path: str) -> Stat | None:
-        """The Stat of a regular file at `full_path` (not following a symlink); None for anything else."""
-        try:
-            info = os.lstat(full_path)
-        except OSError:
-            return None
-        if not S_ISREG(info.st_mode):
-            return None
-        return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+    def add_to_document(self, path: str, index: int, value: Any) -> None:
+        """Fill the item at `index` of `path`'s cached plain document when it is still None: a fact
+        about the file found after it was read (see `reading.keep_found_limits`)."""
+        entry = self.documents.get(path)
+        if entry is not None and entry[1][index] is None:
+            entry[1][index] = value
+            self.dirty = True
 
     def file_sha256(self, root: Path, path: str) -> str:
         """sha256 of `root/path` (an LFS pointer's oid), reusing the last result while the file is unchanged."""
@@ -151,7 +148,7 @@ class Cache:
         info = os.stat(full)
         if not S_ISREG(info.st_mode):  # opening a pipe would block; a folder has no digest
             raise NotARegularFileError(full)
-        stat: Stat = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+        stat = _stat(info)
         known = self.hashes.get(path)
         if known is not None and tuple(known[:5]) == stat:
             return str(known[5])
@@ -186,6 +183,19 @@ class Cache:
             _make_private_folder(self.path.parent)
             write_file(self.path, data)
             self.dirty = False
+
+
+def regular_file_stat(full_path: str) -> Stat | None:
+    """The Stat of a regular file at `full_path` (not following a symlink); None for anything else."""
+    try:
+        info = os.lstat(full_path)
+    except OSError:
+        return None
+    return _stat(info) if S_ISREG(info.st_mode) else None
+
+
+def _stat(info: os.stat_result) -> Stat:
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 def code_digest() -> str:

@@ -29,7 +29,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from soc2kit.cache import Cache, Stat, digest
+from soc2kit.cache import Cache, Stat, digest, regular_file_stat
 from soc2kit.diagnostics import Diagnostic
 from soc2kit.documents import Document, collect_body_facts, parse_bytes, read_bytes
 from soc2kit.models import DOCUMENT_MODELS
@@ -114,7 +114,7 @@ def read_sources(
     misses: list[Source] = []
     checked = check is not None
     for source in sources:
-        stat = cache.stat_of(os.path.join(root, source.path)) if cache.path is not None else None
+        stat = regular_file_stat(os.path.join(root, source.path)) if cache.path is not None else None
         hit = cache.unchanged_document(source.path, stat) if stat is not None else None
         restored = _restore_cached(hit, source, root, checked=checked) if hit is not None else None
         if restored is not None:
@@ -148,10 +148,8 @@ def keep_found_limits(cache: Cache, documents: Iterable[Document]) -> None:
     (`Document.limits`, for the controls a policy statement names), so a later run reads no body."""
     for doc in documents:
         found = doc.found_limits()
-        entry = cache.documents.get(doc.path) if found is not None else None
-        if entry is not None and entry[1][-1] is None:
-            entry[1][-1] = found
-            cache.dirty = True
+        if found is not None:
+            cache.add_to_document(doc.path, -1, found)  # the limits are the last item of `Document.to_plain`
 
 
 def _read_misses(
