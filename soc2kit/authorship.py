@@ -26,6 +26,7 @@ Public API
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -107,9 +108,9 @@ def _read_graph(root: Path, rev: str, since: str | None = None) -> bytes:
 
 
 class MergedAuthors(Mapping[str, tuple[str, ...]]):
-    """`merged_authors(root, rev)` read in the background: the `git log` starts at once and a thread
-    collects its output while the caller works (it reads other commits, files, blobs); the map is built
-    on first use, and a failure of that git log is raised then.
+    """`merged_authors(root, rev)` worked out in the background: a thread starts the `git log` at once
+    and builds the map from its output while the caller works (it reads other commits, files, blobs,
+    and waits on git's pipes, when the thread runs); a failure is raised on first use of the map.
 
     With `remember`, the map of the last commit asked about is kept in the user cache. A merge's
     authors are a fact of the merge commit alone (the commits its other parents reach and its first
@@ -120,51 +121,51 @@ class MergedAuthors(Mapping[str, tuple[str, ...]]):
 
     def __init__(self, root: str | Path, rev: str, *, remember: bool = False) -> None:
         self._root, self._rev = Path(root), rev
-        self._output: bytes | BaseException = b""
+        self._result: dict[str, tuple[str, ...]] | BaseException | None = None
         self._map: dict[str, tuple[str, ...]] | None = None
         self._facts: FactsCache | None = None
         self._known: tuple[str, dict[str, tuple[str, ...]]] | None = None
         if remember and _COMMIT_ID.fullmatch(rev):
             self._facts = FactsCache.open(f"{_FACTS_SCOPE}\0{os.path.realpath(root)}")
             self._known = _known(self._facts)
-        since = self._known[0] if self._known is not None else None
-        self._reader: threading.Thread | None = None
-        if since != rev:
-            self._reader = threading.Thread(target=self._read, args=(since,), daemon=True)
-            self._reader.start()
+        self._worker: threading.Thread | None = None
+        if self._known is not None and self._known[0] == rev:
+            self._result = self._known[1]
+        else:
+            self._worker = threading.Thread(target=self._work, daemon=True)
+            self._worker.start()
 
-    def _read(self, since: str | None) -> None:
+    def _work(self) -> None:
         try:
-            self._output = _read_graph(self._root, self._rev, since)
+            self._result = self._build()
         except BaseException as exc:  # handed to the caller's thread, where it is raised
-            self._output = exc
+            self._result = exc
+
+    def _build(self) -> dict[str, tuple[str, ...]]:
+        if self._known is not None:
+            since, known = self._known
+            with contextlib.suppress(HistoryUnavailableError):  # git cannot find the known commit
+                newer, bottom = _merged_line(_read_graph(self._root, self._rev, since))
+                if bottom == since:
+                    return {**known, **newer}
+            # not a descendant along the first parents: the whole history
+        return _merged(_read_graph(self._root, self._rev))
 
     def resolve(self) -> dict[str, tuple[str, ...]]:
-        """The map (waits for git when it is still running); raises HistoryUnavailableError when git failed."""
+        """The map (waits for the worker when it is still running); raises HistoryUnavailableError when git failed."""
         if self._map is None:
-            self._map = self._build()
+            if self._worker is not None:
+                self._worker.join()
+            result, self._result = self._result, None
+            if isinstance(result, BaseException):
+                raise result
+            assert result is not None
+            self._map = result
             if self._facts is not None:
                 self._facts.put("head", self._rev)
                 self._facts.put("merged", {sha: list(authors) for sha, authors in self._map.items()})
                 self._facts.save()
         return self._map
-
-    def _build(self) -> dict[str, tuple[str, ...]]:
-        if self._reader is None:  # the known map is this commit's
-            assert self._known is not None
-            return self._known[1]
-        self._reader.join()
-        output, self._output = self._output, b""
-        if self._known is not None:
-            since, known = self._known
-            if not isinstance(output, BaseException):
-                newer, bottom = _merged_line(output)
-                if bottom == since:
-                    return {**known, **newer}
-            output = _read_graph(self._root, self._rev)  # not a descendant along the first parents
-        if isinstance(output, BaseException):
-            raise output
-        return _merged(output)
 
     def __getitem__(self, sha: str) -> tuple[str, ...]:
         return self.resolve()[sha]
