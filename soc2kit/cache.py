@@ -181,7 +181,7 @@ class Cache:
         # A read-only or full disk still gets a correct, uncached run; UsageError is a folder at the file's place.
         with contextlib.suppress(Exception):
             _make_private_folder(self.path.parent)
-            write_file(self.path, data)
+            write_file(self.path, data, durable=False)  # checked on read: see atomic_writer
             self.dirty = False
 
 
@@ -358,7 +358,7 @@ class FactsCache:
             return
         with contextlib.suppress(Exception):  # an unwritable cache leaves the run correct, only slower next time
             _make_private_folder(self.path.parent)
-            write_file(self.path, data)
+            write_file(self.path, data, durable=False)  # checked on read: see atomic_writer
             self.dirty = False
 
 

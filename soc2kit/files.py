@@ -27,12 +27,13 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[IO[bytes]]:
+def atomic_writer(path: str | os.PathLike[str], *, overwrite: bool = True, durable: bool = True) -> Iterator[IO[bytes]]:
     """A binary handle whose bytes become `path` only if the block finishes.
 
     `overwrite=False` refuses an existing `path` (`UsageError`, nothing written), also when another
     process creates it meanwhile. A missing parent folder or a `path` that is a folder is a
-    `UsageError` naming it.
+    `UsageError` naming it. `durable=False` skips the flush to disk, for files whose readers check
+    them and can do without them (a cache: after a power cut it is read as empty, which costs time only).
     """
     target = Path(path)
     if target.is_dir():
@@ -47,7 +48,8 @@ def atomic_writer(path: str | os.PathLike[str], *, overwrite: bool = True) -> It
         with os.fdopen(fd, "wb") as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(temp, 0o666 & ~_umask())
         if overwrite:
             os.replace(temp, target)
@@ -63,9 +65,9 @@ def atomic_writer(path: str | os.PathLike[str], *, overwrite: bool = True) -> It
         raise
 
 
-def write_file(path: str | os.PathLike[str], data: bytes | str, *, overwrite: bool = True) -> None:
+def write_file(path: str | os.PathLike[str], data: bytes | str, *, overwrite: bool = True, durable: bool = True) -> None:
     """Write `data` (text as UTF-8) to `path` atomically; see `atomic_writer`."""
-    with atomic_writer(path, overwrite=overwrite) as handle:
+    with atomic_writer(path, overwrite=overwrite, durable=durable) as handle:
         handle.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 

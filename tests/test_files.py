@@ -101,3 +101,15 @@ def test_output_into_a_missing_folder_is_one_line_and_exit_2(program_dir: Progra
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("soc2kit: error:")
     assert "does not exist" in result.stderr
+
+
+def test_user_files_reach_the_disk_and_cache_files_skip_the_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd))[1])
+    write_file(tmp_path / "report.json", "{}\n")
+    assert len(synced) == 1
+    write_file(tmp_path / "cache.json", b"cached", durable=False)
+    assert len(synced) == 1
+    assert (tmp_path / "cache.json").read_bytes() == b"cached"
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
