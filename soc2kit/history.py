@@ -46,6 +46,7 @@ Public API
     PROGRAM_PATHSPEC: soc2kit.yml and the program's folders (soc2kit.layout).
     pr_number(subject) -> int | None
     day_of(commit, tz) -> date: a commit's committer day in the audit's time zone.
+    committed_within(commits, since, until, tz) -> Iterator[Commit]: those committed on a day in the range.
     nul_tokens(stream) -> Iterator[str]: the NUL-terminated fields of a git output stream, one chunk in memory.
 Git itself is reached only through soc2kit.git (repo_info, RepoInfo and HistoryUnavailableError are
 re-exported from there).
@@ -408,21 +409,25 @@ def iter_commits(
     leaving `signature` and `signer` empty.
     """
     base = Path(root).resolve()
-    zone = tz or UTC
-    bounded = since is not None or until is not None
     arguments = log_command(
         rev=rev, first_parent=first_parent, paths=paths, show_pulls=show_pulls, signatures=signatures, reverse=reverse
     )
     try:
         with stream(arguments, cwd=base) as output:
-            for commit in _parse_chunks(_nul_chunks(output)):
-                if bounded:
-                    day = day_of(commit, zone)
-                    if (until is not None and day > until) or (since is not None and day < since):
-                        continue
-                yield commit
+            commits = _parse_chunks(_nul_chunks(output))
+            if since is not None or until is not None:
+                commits = committed_within(commits, since, until, tz or UTC)
+            yield from commits
     except GitError as exc:
         raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
+
+
+def committed_within(commits: Iterable[Commit], since: date | None, until: date | None, zone: tzinfo) -> Iterator[Commit]:
+    """The `commits` committed on a day from `since` to `until` (either open when None) in the time zone `zone`."""
+    for commit in commits:
+        day = day_of(commit, zone)
+        if (until is None or day <= until) and (since is None or day >= since):
+            yield commit
 
 
 def day_of(commit: Commit, zone: tzinfo) -> date:

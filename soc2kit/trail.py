@@ -45,7 +45,7 @@ from soc2kit.change_exceptions import Excepted, ExceptionIndex, register_at
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, text
-from soc2kit.history import Change, Commit, iter_commits
+from soc2kit.history import Change, Commit, committed_within, iter_commits
 from soc2kit.layout import CHANGE_EXCEPTIONS, CONFIG_FILE, EVIDENCE_DIR, PROGRAM_PATHSPEC, folder_of, is_skipped_name
 
 if TYPE_CHECKING:
@@ -420,13 +420,11 @@ class _Context:
     root: Path
     prefix: str
     head: str
-    timezone: str
     shallow: bool
 
 
-def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None, timezone: str | None = None, blobs: Blobs) -> _Context:
-    """The repository, the commit `rev` names and the audit time zone (`timezone`, else the one in
-    soc2kit.yml at that commit). `info`: the `repo_info` of `root` when the caller has it."""
+def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None) -> _Context:
+    """The repository and the commit `rev` names. `info`: the `repo_info` of `root` when the caller has it."""
     base = Path(root).resolve()
     if not base.is_dir():
         raise UsageError("is not a folder", path=base)
@@ -439,8 +437,7 @@ def _context(root: str | Path, rev: str, *, info: RepoInfo | None = None, timezo
         from soc2kit.revision import resolve_revision  # it imports the models: only for another revision
 
         head = resolve_revision(base, rev, info=info)[0]
-    zone = timezone or _timezone_at(blobs, info.prefix, head)
-    return _Context(root=base, prefix=info.prefix, head=head, timezone=zone, shallow=info.shallow)
+    return _Context(root=base, prefix=info.prefix, head=head, shallow=info.shallow)
 
 
 def _timezone_at(blobs: Blobs, prefix: str, rev: str) -> str:
@@ -509,7 +506,22 @@ def _export(
     blobs: Blobs,
     at_head: dict[str, Document],
 ) -> TrailMeta:
-    ctx = _context(root, rev, info=info, timezone=timezone, blobs=blobs)
+    ctx = _context(root, rev, info=info)
+    # The trail's `git log` is the longest step: it starts first, and the rest of the set-up (the time
+    # zone, the merged-authors `git log` read by a thread, the register) runs while it works.
+    commits = iter_commits(ctx.root, rev=ctx.head, first_parent=first_parent, paths=TRAIL_PATHS, signatures=signatures)
+    first = next(commits, None)
+    try:
+        zone = timezone or _timezone_at(blobs, ctx.prefix, ctx.head)
+        merged = MergedAuthors(ctx.root, ctx.head, remember=not ctx.shallow)
+        entries = register_at(blobs, ctx.prefix, ctx.head).entries
+    except BaseException:
+        getattr(commits, "close", lambda: None)()  # stops the git log that ran ahead
+        raise
+    if first is not None:
+        commits = itertools.chain((first,), commits)
+    if since is not None or until is not None:
+        commits = committed_within(commits, since, until, ZoneInfo(zone))
     meta = TrailMeta(
         soc2kit=__version__,
         format=output_format,
@@ -517,33 +529,12 @@ def _export(
         head=ctx.head,
         since=since.isoformat() if since else None,
         until=until.isoformat() if until else None,
-        timezone=ctx.timezone,
+        timezone=zone,
         first_parent=first_parent,
         signatures=signatures,
     )
     writer = _HashingWriter(out)
     entities = _Entities(ctx.root, ctx.prefix, ctx.head, blobs, at_head)
-    commits = iter_commits(
-        ctx.root,
-        rev=ctx.head,
-        first_parent=first_parent,
-        paths=TRAIL_PATHS,
-        since=since,
-        until=until,
-        tz=ZoneInfo(ctx.timezone),
-        signatures=signatures,
-    )
-    # Three streams at once: the merged-authors `git log` (read by a thread), the trail's `git log`
-    # (running ahead into its pipe) and the register, read while both run.
-    merged = MergedAuthors(ctx.root, ctx.head, remember=not ctx.shallow)
-    first = next(commits, None)
-    try:
-        entries = register_at(blobs, ctx.prefix, ctx.head).entries
-    except BaseException:
-        getattr(commits, "close", lambda: None)()  # stops the git log that ran ahead
-        raise
-    if first is not None:
-        commits = itertools.chain((first,), commits)
     # The usual register is empty or absent: no lookup per commit then.
     rows = _rows(commits, entities, merged, ExceptionIndex(entries, ctx.root, ctx.head) if entries else None)
     writers: dict[str, Callable[[Iterator[_Row], _HashingWriter, TrailMeta], int]] = {
