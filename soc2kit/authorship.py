@@ -13,8 +13,8 @@ Public API
         work: for each merge commit on the first-parent line of `rev` (only those in `shas` when
         given), the sorted authors of the commits it merged.
     MergedAuthors(root, rev, *, remember=False): the same map as a Mapping whose `git log` runs in
-        the background from construction; .resolve() -> the dict (raises HistoryUnavailableError as
-        merged_authors does). With `remember` (a full clone; `rev` a commit ID) the map is kept in
+        the background from construction; .done (the git log has finished), .resolve() -> the dict
+        (raises HistoryUnavailableError as merged_authors does), .close() (stops the git log). With `remember` (a full clone; `rev` a commit ID) the map is kept in
         the user cache (soc2kit.cache.FactsCache): a later call for the same commit runs no git, one
         for a descendant on whose first-parent line it lies walks only the commits since.
     authorship(commit, merged, *, pr=None) -> Authorship
@@ -26,17 +26,15 @@ Public API
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from soc2kit.cache import FactsCache
-from soc2kit.git import GitError, HistoryUnavailableError, stream
+from soc2kit.git import Background, GitError, HistoryUnavailableError, run
 from soc2kit.history import Commit, pr_number
 
 WEB_FLOW_EMAIL = "noreply@github.com"
@@ -97,20 +95,24 @@ def merged_authors(root: str | Path, rev: str, shas: Iterable[str] | None = None
     return _merged(_read_graph(Path(root), rev), shas)
 
 
-def _read_graph(root: Path, rev: str, since: str | None = None) -> bytes:
-    """git's (sha, parents, author) of every commit reachable from `rev`, or only of those since `since`."""
-    limit = [f"^{since}"] if since is not None else []
+def _read_graph(root: Path, rev: str) -> bytes:
+    """git's (sha, parents, author) of every commit reachable from `rev`."""
     try:
-        with stream(["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, *limit, "--"], cwd=root) as out:
-            return out.read()
+        return run(_graph_command(rev), cwd=root)
     except GitError as exc:
         raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
 
 
+def _graph_command(rev: str, since: str | None = None) -> list[str]:
+    """The `git log` of (sha, parents, author) of the commits reachable from `rev`, or only of those since `since`."""
+    limit = [f"^{since}"] if since is not None else []
+    return ["log", "--no-color", "--encoding=UTF-8", _FORMAT, "--end-of-options", rev, *limit, "--"]
+
+
 class MergedAuthors(Mapping[str, tuple[str, ...]]):
-    """`merged_authors(root, rev)` worked out in the background: a thread starts the `git log` at once
-    and builds the map from its output while the caller works (it reads other commits, files, blobs,
-    and waits on git's pipes, when the thread runs); a failure is raised on first use of the map.
+    """`merged_authors(root, rev)` with its `git log` started at once and left to run in the background
+    (soc2kit.git.Background) while the caller works; the map is built on first use, and a failure of
+    that git log is raised then. `done`: whether the git log has finished, so first use will not wait.
 
     With `remember`, the map of the last commit asked about is kept in the user cache. A merge's
     authors are a fact of the merge commit alone (the commits its other parents reach and its first
@@ -121,51 +123,58 @@ class MergedAuthors(Mapping[str, tuple[str, ...]]):
 
     def __init__(self, root: str | Path, rev: str, *, remember: bool = False) -> None:
         self._root, self._rev = Path(root), rev
-        self._result: dict[str, tuple[str, ...]] | BaseException | None = None
         self._map: dict[str, tuple[str, ...]] | None = None
         self._facts: FactsCache | None = None
         self._known: tuple[str, dict[str, tuple[str, ...]]] | None = None
         if remember and _COMMIT_ID.fullmatch(rev):
             self._facts = FactsCache.open(f"{_FACTS_SCOPE}\0{os.path.realpath(root)}")
             self._known = _known(self._facts)
-        self._worker: threading.Thread | None = None
-        if self._known is not None and self._known[0] == rev:
-            self._result = self._known[1]
-        else:
-            self._worker = threading.Thread(target=self._work, daemon=True)
-            self._worker.start()
+        self._git: Background | GitError | None = None
+        if self._known is None or self._known[0] != rev:
+            try:
+                self._git = Background(_graph_command(rev, self._known[0] if self._known else None), cwd=self._root)
+            except GitError as exc:  # raised on first use, as a failure of the git log itself would be
+                self._git = exc
 
-    def _work(self) -> None:
-        try:
-            self._result = self._build()
-        except BaseException as exc:  # handed to the caller's thread, where it is raised
-            self._result = exc
-
-    def _build(self) -> dict[str, tuple[str, ...]]:
-        if self._known is not None:
-            since, known = self._known
-            with contextlib.suppress(HistoryUnavailableError):  # git cannot find the known commit
-                newer, bottom = _merged_line(_read_graph(self._root, self._rev, since))
-                if bottom == since:
-                    return {**known, **newer}
-            # not a descendant along the first parents: the whole history
-        return _merged(_read_graph(self._root, self._rev))
+    @property
+    def done(self) -> bool:
+        return not isinstance(self._git, Background) or self._git.done
 
     def resolve(self) -> dict[str, tuple[str, ...]]:
-        """The map (waits for the worker when it is still running); raises HistoryUnavailableError when git failed."""
+        """The map (waits for git when it is still running); raises HistoryUnavailableError when git failed."""
         if self._map is None:
-            if self._worker is not None:
-                self._worker.join()
-            result, self._result = self._result, None
-            if isinstance(result, BaseException):
-                raise result
-            assert result is not None
-            self._map = result
+            self._map = self._build()
             if self._facts is not None:
                 self._facts.put("head", self._rev)
                 self._facts.put("merged", {sha: list(authors) for sha, authors in self._map.items()})
                 self._facts.save()
         return self._map
+
+    def close(self) -> None:
+        """Stop the git log when the map is no longer wanted."""
+        if isinstance(self._git, Background):
+            self._git.close()
+
+    def _build(self) -> dict[str, tuple[str, ...]]:
+        git, self._git = self._git, None
+        if git is None:  # the known map is this commit's
+            assert self._known is not None
+            return self._known[1]
+        try:
+            if isinstance(git, GitError):
+                raise git
+            output = git.output()
+        except GitError as exc:
+            if self._known is None:
+                raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
+            return _merged(_read_graph(self._root, self._rev))  # git cannot find the known commit
+        if self._known is not None:
+            since, known = self._known
+            newer, bottom = _merged_line(output)
+            if bottom == since:
+                return {**known, **newer}
+            return _merged(_read_graph(self._root, self._rev))  # not a descendant along the first parents
+        return _merged(output)
 
     def __getitem__(self, sha: str) -> tuple[str, ...]:
         return self.resolve()[sha]

@@ -13,6 +13,8 @@ Public API
     succeeds(args, *, cwd) -> bool: whether the command exits 0 (its output is dropped).
     stream(args, *, cwd) -> context manager yielding git's stdout as a binary stream; leaving it early
         kills git, leaving it after reading everything raises GitError when git failed.
+    Background(args, *, cwd): git started and left to run, its stdout kept in a temporary file;
+        .done -> bool, .output() -> bytes (waits; raises GitError), .close() (stops it).
     Blobs(cwd): one persistent `git cat-file --batch`; .read("<rev>:<path>") -> bytes | None,
         .exists(name) -> bool, .close() (also a context manager).
     RepoInfo: toplevel, prefix (the program folder inside the repository, "" or "sub/"), head (sha
@@ -151,6 +153,51 @@ def stream(args: Sequence[str], *, cwd: str | os.PathLike[str]) -> Iterator[IO[b
         if status != 0:
             errors.seek(0)
             raise GitError(last_line(errors.read()) or f"git exited with status {status}", status=status)
+
+
+class Background:
+    """`git <args>` started at once and left to run: its stdout goes to an unnamed temporary file, so
+    no pipe has to be drained (and no thread has to hold the interpreter) while the caller works.
+
+    `.done`: whether git has finished. `.output()`: waits for git, returns its stdout, raises GitError
+    when it failed. `.close()`: stops git if it still runs (a caller that no longer needs the answer).
+    """
+
+    def __init__(self, args: Sequence[str], *, cwd: str | os.PathLike[str]) -> None:
+        import tempfile
+
+        # Both live until output() or close(): no `with` can hold them.
+        self._out, self._errors = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # noqa: SIM115
+        try:
+            self._process = _start(args, cwd, stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._errors)
+        except GitError:
+            self._close_files()
+            raise
+
+    @property
+    def done(self) -> bool:
+        return self._process.poll() is not None
+
+    def output(self) -> bytes:
+        status = self._process.wait()
+        try:
+            if status != 0:
+                self._errors.seek(0)
+                raise GitError(last_line(self._errors.read()) or f"git exited with status {status}", status=status)
+            self._out.seek(0)
+            return self._out.read()
+        finally:
+            self._close_files()
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._close_files()
+
+    def _close_files(self) -> None:
+        self._out.close()
+        self._errors.close()
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:

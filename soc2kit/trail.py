@@ -25,6 +25,7 @@ a folder or in a missing folder. Nothing is written then.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import hashlib
@@ -83,6 +84,8 @@ CSV_COLUMNS = (
     "entity",
 )
 _BATCH = 256
+_AHEAD = 4096
+"""Commits read ahead while the merged authors are worked out: a bound on what waits in memory."""
 
 
 @dataclass
@@ -377,20 +380,27 @@ def _rows(
 ) -> Iterator[_Row]:
     """The trail's commits in order, each with its files, people and excepted findings.
 
-    Taken `_BATCH` commits at a time: the blobs their files need are read from Git in one round trip,
-    and the first batch's files are resolved before any authors are needed, so that work overlaps the
-    merged-authors git log instead of waiting for it. Files are resolved in commit order, as before."""
+    Taken `_BATCH` commits at a time: the blobs their files need are read from Git in one round trip.
+    Until the merged authors are known (their `git log` runs in a thread), commits are read and their
+    files resolved ahead, up to `_AHEAD` of them, so that this work overlaps that git log instead of
+    waiting for it. Files are resolved in commit order, as before."""
     none: tuple[Excepted, ...] = ()
     authors: Mapping[str, tuple[str, ...]] | None = None
+    ahead: collections.deque[tuple[Commit, list[_FileRow]]] = collections.deque()
     while batch := list(itertools.islice(commits, _BATCH)):
         entities.prefetch(batch)
-        files = [_files(entities, commit) for commit in batch]
+        ahead.extend((commit, _files(entities, commit)) for commit in batch)
         if authors is None:
+            if not merged.done and len(ahead) < _AHEAD:
+                continue
             authors = merged.resolve()
-        for commit, commit_files in zip(batch, files, strict=True):
-            yield commit, commit_files, authorship(commit, authors), none if register is None else register.of(commit.sha)
-    if authors is None:  # no commit in the range: the merged-authors git log must still succeed
-        merged.resolve()
+        while ahead:
+            commit, files = ahead.popleft()
+            yield commit, files, authorship(commit, authors), none if register is None else register.of(commit.sha)
+    if authors is None:  # also with no commit in the range: the merged-authors git log must still succeed
+        authors = merged.resolve()
+    for commit, files in ahead:
+        yield commit, files, authorship(commit, authors), none if register is None else register.of(commit.sha)
 
 
 def _files(entities: _Entities, commit: Commit) -> list[_FileRow]:
@@ -508,41 +518,37 @@ def _export(
 ) -> TrailMeta:
     ctx = _context(root, rev, info=info)
     # The trail's `git log` is the longest step: it starts first, and the rest of the set-up (the time
-    # zone, the merged-authors `git log` read by a thread, the register) runs while it works.
-    commits = iter_commits(ctx.root, rev=ctx.head, first_parent=first_parent, paths=TRAIL_PATHS, signatures=signatures)
-    first = next(commits, None)
+    # zone, the merged-authors `git log` left to run in the background, the register) runs while it works.
+    log = iter_commits(ctx.root, rev=ctx.head, first_parent=first_parent, paths=TRAIL_PATHS, signatures=signatures)
+    first = next(log, None)
+    merged: MergedAuthors | None = None
     try:
         zone = timezone or _timezone_at(blobs, ctx.prefix, ctx.head)
         merged = MergedAuthors(ctx.root, ctx.head, remember=not ctx.shallow)
         entries = register_at(blobs, ctx.prefix, ctx.head).entries
-    except BaseException:
-        getattr(commits, "close", lambda: None)()  # stops the git log that ran ahead
-        raise
-    if first is not None:
-        commits = itertools.chain((first,), commits)
-    if since is not None or until is not None:
-        commits = committed_within(commits, since, until, ZoneInfo(zone))
-    meta = TrailMeta(
-        soc2kit=__version__,
-        format=output_format,
-        rev=rev,
-        head=ctx.head,
-        since=since.isoformat() if since else None,
-        until=until.isoformat() if until else None,
-        timezone=zone,
-        first_parent=first_parent,
-        signatures=signatures,
-    )
-    writer = _HashingWriter(out)
-    entities = _Entities(ctx.root, ctx.prefix, ctx.head, blobs, at_head)
-    # The usual register is empty or absent: no lookup per commit then.
-    rows = _rows(commits, entities, merged, ExceptionIndex(entries, ctx.root, ctx.head) if entries else None)
-    writers: dict[str, Callable[[Iterator[_Row], _HashingWriter, TrailMeta], int]] = {
-        "jsonl": _write_jsonl,
-        "csv": _write_csv,
-        "md": _write_md,
-    }
-    meta.commits = writers[output_format](rows, writer, meta)
+        commits: Iterator[Commit] = log if first is None else itertools.chain((first,), log)
+        if since is not None or until is not None:
+            commits = committed_within(commits, since, until, ZoneInfo(zone))
+        meta = TrailMeta(
+            soc2kit=__version__,
+            format=output_format,
+            rev=rev,
+            head=ctx.head,
+            since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None,
+            timezone=zone,
+            first_parent=first_parent,
+            signatures=signatures,
+        )
+        writer = _HashingWriter(out)
+        entities = _Entities(ctx.root, ctx.prefix, ctx.head, blobs, at_head)
+        # The usual register is empty or absent: no lookup per commit then.
+        rows = _rows(commits, entities, merged, ExceptionIndex(entries, ctx.root, ctx.head) if entries else None)
+        meta.commits = _WRITERS[output_format](rows, writer, meta)
+    finally:  # after a failure, stop the git logs still running; after success, nothing is left
+        getattr(log, "close", lambda: None)()
+        if merged is not None:
+            merged.close()
     meta.sha256 = writer.digest.hexdigest()
     return meta
 
@@ -644,6 +650,13 @@ def _write_md(rows: Iterator[_Row], out: _HashingWriter, meta: TrailMeta) -> int
         out.write("".join(lines).encode("utf-8"))
     out.write(f"\n{count} commit{'' if count == 1 else 's'}.\n".encode())
     return count
+
+
+_WRITERS: dict[str, Callable[[Iterator[_Row], _HashingWriter, TrailMeta], int]] = {
+    "jsonl": _write_jsonl,
+    "csv": _write_csv,
+    "md": _write_md,
+}
 
 
 def write_trail(root: str | Path, output: Path | None, **options: Any) -> TrailMeta:

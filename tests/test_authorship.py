@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,14 @@ def test_merged_authors_read_in_the_background_are_the_same_map(repo: GitRepo) -
     missing = MergedAuthors(repo.root, "no-such-branch")
     with pytest.raises(HistoryUnavailableError, match="git log failed"):
         missing.resolve()
+    # `done` tells the trail when the map can be had without waiting; it stays true once reached.
+    polled = MergedAuthors(repo.root, "main")
+    deadline = time.monotonic() + 60
+    while not polled.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert polled.done
+    assert polled.resolve() == merged_authors(repo.root, "main")
+    assert polled.done
 
 
 def _pull_requests(repo: GitRepo, numbers: range, person: tuple[str, str] = ALICE) -> None:

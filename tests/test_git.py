@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from soc2kit.git import Blobs, GitError, HistoryUnavailableError, last_line, repo_info, run, text
+from soc2kit.git import Background, Blobs, GitError, HistoryUnavailableError, last_line, repo_info, run, text
 from soc2kit.history import iter_commits, load_history
 from tests.gitrepo import GitRepo, counting_git_path, program_repo
 
@@ -36,6 +36,21 @@ def test_git_error_names_the_last_line_git_wrote_and_the_exit_status(tmp_path):
     assert last_line(b"") == ""
 
 
+def test_git_left_to_run_in_the_background_answers_as_run_does_and_can_be_stopped(tmp_path):
+    repo = program_repo(tmp_path / "repo")
+    job = Background(["rev-parse", "HEAD"], cwd=repo.root)
+    assert job.output() == run(["rev-parse", "HEAD"], cwd=repo.root)
+    assert job.done
+    failing = Background(["rev-parse", "--verify", "no-such-branch^{commit}"], cwd=repo.root)
+    with pytest.raises(GitError) as raised:
+        failing.output()
+    assert (raised.value.status, raised.value.detail) == (128, "fatal: Needed a single revision")
+    waiting = Background(["-c", "alias.wait=!sleep 5", "wait"], cwd=repo.root)
+    assert not waiting.done
+    waiting.close()
+    assert waiting.done
+
+
 def test_without_git_every_call_is_one_clear_error(tmp_path, monkeypatch):
     repo = program_repo(tmp_path / "repo")
     empty = tmp_path / "no-git-here"
@@ -47,6 +62,8 @@ def test_without_git_every_call_is_one_clear_error(tmp_path, monkeypatch):
     assert "git cannot be run" in raised.value.detail
     with pytest.raises(HistoryUnavailableError, match="git cannot be run"):
         repo_info(repo.root)
+    with pytest.raises(GitError, match="git cannot be run"):
+        Background(["log"], cwd=repo.root)
     assert not load_history(repo.root).available
 
 
