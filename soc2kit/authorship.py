@@ -14,9 +14,10 @@ Public API
         given), the sorted authors of the commits it merged.
     MergedAuthors(root, rev, *, remember=False): the same map as a Mapping whose `git log` runs in
         the background from construction; .done (the git log has finished), .resolve() -> the dict
-        (raises HistoryUnavailableError as merged_authors does), .close() (stops the git log). With `remember` (a full clone; `rev` a commit ID) the map is kept in
-        the user cache (soc2kit.cache.FactsCache): a later call for the same commit runs no git, one
-        for a descendant on whose first-parent line it lies walks only the commits since.
+        (raises HistoryUnavailableError as merged_authors does), .close() (stops the git log).
+        With `remember` (a full clone; `rev` a commit ID) the map is kept in the user cache
+        (soc2kit.cache.FactsCache): a later call for the same commit runs no git, one for a
+        descendant on whose first-parent line it lies walks only the commits since.
     authorship(commit, merged, *, pr=None) -> Authorship
         `pr`: a pull request number confirmed by GitHub (the API); without it, `github_pr(commit)`.
     github_pr(commit) -> int | None: the pull request a commit's subject names, counted only when
@@ -156,7 +157,7 @@ class MergedAuthors(Mapping[str, tuple[str, ...]]):
             self._git.close()
 
     def _build(self) -> dict[str, tuple[str, ...]]:
-        git, self._git = self._git, None
+        git = self._git
         if git is None:  # the known map is this commit's
             assert self._known is not None
             return self._known[1]
@@ -165,6 +166,7 @@ class MergedAuthors(Mapping[str, tuple[str, ...]]):
                 raise git
             output = git.output()
         except GitError as exc:
+            self._git = exc  # asked again, the same answer
             if self._known is None:
                 raise HistoryUnavailableError(f"git log failed: {exc.detail}") from None
             return _merged(_read_graph(self._root, self._rev))  # git cannot find the known commit

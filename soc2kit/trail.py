@@ -381,8 +381,8 @@ def _rows(
     """The trail's commits in order, each with its files, people and excepted findings.
 
     Taken `_BATCH` commits at a time: the blobs their files need are read from Git in one round trip.
-    Until the merged authors are known (their `git log` runs in a thread), commits are read and their
-    files resolved ahead, up to `_AHEAD` of them, so that this work overlaps that git log instead of
+    Until the merged authors are known (their `git log` runs in the background), commits are read and
+    their files resolved ahead, up to `_AHEAD` of them, so that this work overlaps that git log instead of
     waiting for it. Files are resolved in commit order, as before."""
     none: tuple[Excepted, ...] = ()
     authors: Mapping[str, tuple[str, ...]] | None = None

@@ -496,3 +496,21 @@ def test_blobs_read_ahead_per_batch_give_the_bytes_of_one_read_per_document(hist
         monkeypatch.setattr(module, "_BATCH", size)
         assert _export(history_repo, output_format=output_format) == expected
     assert max(reads) > 1  # documents were read together
+
+
+@pytest.mark.parametrize("ahead", [1, 2, 5, 4096])
+def test_commits_read_ahead_while_the_merged_authors_are_worked_out_keep_the_bytes(tmp_path, monkeypatch, ahead):
+    """Until the merged-authors git log is done, the trail reads commits ahead (up to `_AHEAD`): with
+    that git log never done early, and whatever the bound and the batch size, the output is the one
+    an export gets when the map is there from the start."""
+    from soc2kit import trail as module
+    from soc2kit.authorship import MergedAuthors
+
+    repo = _github_repo(tmp_path / "repo", merges=4)
+    expected = _export(repo)
+    monkeypatch.setattr(MergedAuthors, "done", property(lambda _self: False))
+    monkeypatch.setattr(module, "_AHEAD", ahead)
+    for size in (1, 3, 256):
+        monkeypatch.setattr(module, "_BATCH", size)
+        assert _export(repo) == expected
+    assert [line["authors"] for line in _jsonl(expected)[1:] if line["change_kind"] == "merge"] == [[_who(ALICE)]] * 4
