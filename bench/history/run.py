@@ -5,7 +5,7 @@
 
 Repositories are generated once with `git fast-import` (bench/history/generate.py) into
 bench/out/history/repo-<N> and reused. Each run times, in alternating order, on the same repo:
-  raw     git log --name-status -z -M -- soc2kit.yml policies controls evidence   (output to /dev/null)
+  raw     git log --name-status -z -M -- <the paths the trail follows>        (output to /dev/null)
   trail   soc2kit trail export -o <file>                                          (jsonl, written atomically)
 Reported: the median wall time of each, their ratio, the median CPU time (user + system; soc2kit with its
 git children) and its ratio, and peak RSS: of the soc2kit Python process
@@ -33,7 +33,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 OUT = REPO / "bench" / "out" / "history"
-PATHS = ["soc2kit.yml", "policies", "controls", "evidence"]
+sys.path.insert(0, str(REPO))
+from soc2kit.trail import TRAIL_PATHS  # noqa: E402  (the raw git log follows what the trail follows)
+
+PATHS = list(TRAIL_PATHS)
 START, END = "<!-- bench:history:start -->", "<!-- bench:history:end -->"
 
 _WRAPPER = """
@@ -198,7 +201,7 @@ def section(results: list[dict], command: str) -> str:
         "- History: `bench/history/generate.py` (git fast-import): pull-request merges, squash commits with",
         "  Approved-by/Reviewed-by trailers, evidence records, renames, and commits outside the program;",
         "  the program is this repository's own (24 policies, 159 controls), plus one evidence record per 50 steps.",
-        "- raw: `git log --name-status -z -M -- soc2kit.yml policies controls evidence > /dev/null`;",
+        f"- raw: `git log --name-status -z -M -- {' '.join(PATHS)} > /dev/null` (the paths the trail follows);",
         "  trail: `soc2kit trail export -o FILE` (jsonl; its `git log` also formats 12 fields, reads trailers and",
         "  signature status, and lists pull-request merges with their first-parent changes, which raw git log skips).",
         f"- Median of {results[0]['runs']} alternating runs each, same repository, same run. Wall times",
