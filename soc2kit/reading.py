@@ -98,6 +98,11 @@ def cycle_collection_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # What the block made is long-lived: move it to the oldest generation first (without a pass
+        # over it) rather than leave it young, which makes the next collection walk all of it (0.11 s
+        # after a cached check of 10,000 documents). A later full collection still sees all of it.
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 
