@@ -6,8 +6,8 @@ import os
 from datetime import date
 
 from soc2kit.check import DOCUMENT_CHECK, check_program
+from soc2kit.cycle_collection import cycle_collection_paused
 from soc2kit.program import Program, read_program, read_unsaved
-from soc2kit.reading import cycle_collection_paused
 
 
 def load_program(

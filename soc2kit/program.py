@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from soc2kit.cache import Cache
 from soc2kit.catalog import load_catalog
+from soc2kit.cycle_collection import cycle_collection_paused
 from soc2kit.diagnostics import Diagnostic, apply_severities, diagnostic
 from soc2kit.documents import MAX_DOCUMENT_BYTES, Document, decode, parse_text
 from soc2kit.errors import ConfigError, UsageError
@@ -40,7 +41,7 @@ from soc2kit.models import (
     SystemPart,
     UserEntityControlRegister,
 )
-from soc2kit.reading import DocumentCheck, Source, cycle_collection_paused, read_sources
+from soc2kit.reading import DocumentCheck, Source, read_sources
 from soc2kit.registry import Severity, find_rule
 from soc2kit.regular_files import NotARegularFileError, read_regular
 from soc2kit.validation import validate

@@ -13,14 +13,11 @@ without checks never reports them and a checked read of a file cached without th
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
-import threading
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -80,30 +77,6 @@ def default_jobs() -> int:
     if wanted and wanted.isdigit():
         return max(1, int(wanted))
     return min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1, 4)
-
-
-@contextmanager
-def cycle_collection_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a program is read and checked, when that affects no one else.
-
-    Reading creates millions of long-lived objects and no garbage cycles; the collector's repeated
-    passes over them took 7 of 16 seconds of a cached check of 100,000 documents. The collector is
-    process-wide, so it is paused only when this is the one thread running (the CLI, `mkdocs build`)
-    and was enabled; it is enabled again however the block ends. In a host with other threads (a
-    server, `mkdocs serve`) or one that switched the collector off itself, nothing changes."""
-    if threading.active_count() > 1 or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        # What the block made is long-lived: move it to the oldest generation first (without a pass
-        # over it) rather than leave it young, which makes the next collection walk all of it (0.11 s
-        # after a cached check of 10,000 documents). A later full collection still sees all of it.
-        gc.freeze()
-        gc.unfreeze()
-        gc.enable()
 
 
 def read_sources(

@@ -43,6 +43,7 @@ from zoneinfo import ZoneInfo
 from soc2kit import __version__
 from soc2kit.authorship import Authorship, MergedAuthors, authorship
 from soc2kit.change_exceptions import Excepted, ExceptionIndex, register_at
+from soc2kit.cycle_collection import cycle_collection_paused
 from soc2kit.errors import UsageError
 from soc2kit.files import atomic_writer
 from soc2kit.git import Blobs, GitError, RepoInfo, repo_info, text
@@ -482,6 +483,7 @@ def export_trail(
         raise UsageError(f"unknown trail format '{output_format}'; use one of {', '.join(TRAIL_FORMATS)}")
     _check_range(since, until)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(cycle_collection_paused())
         if blobs is None:
             base = Path(root).resolve()
             blobs = stack.enter_context(Blobs(base if base.is_dir() else Path.cwd()))
