@@ -14,7 +14,7 @@ Public API
     stream(args, *, cwd) -> context manager yielding git's stdout as a binary stream; leaving it early
         kills git, leaving it after reading everything raises GitError when git failed.
     Background(args, *, cwd): git started and left to run, its stdout kept in a temporary file;
-        .done -> bool, .output() -> bytes (waits; raises GitError), .close() (stops it).
+        .done -> bool, .output() -> bytes (once; waits; raises GitError), .close() (stops it).
     Blobs(cwd): one persistent `git cat-file --batch`; .read("<rev>:<path>") -> bytes | None,
         .exists(name) -> bool, .close() (also a context manager).
     RepoInfo: toplevel, prefix (the program folder inside the repository, "" or "sub/"), head (sha
@@ -159,8 +159,9 @@ class Background:
     """`git <args>` started at once and left to run: its stdout goes to an unnamed temporary file, so
     no pipe has to be drained (and no thread has to hold the interpreter) while the caller works.
 
-    `.done`: whether git has finished. `.output()`: waits for git, returns its stdout, raises GitError
-    when it failed. `.close()`: stops git if it still runs (a caller that no longer needs the answer).
+    `.done`: whether git has finished. `.output()` (once): waits for git, returns its stdout, raises
+    GitError when it failed. `.close()`: stops git if it still runs (a caller that no longer needs the
+    answer); after `output()` it does nothing.
     """
 
     def __init__(self, args: Sequence[str], *, cwd: str | os.PathLike[str]) -> None:
