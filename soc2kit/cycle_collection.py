@@ -25,6 +25,7 @@ def cycle_collection_paused() -> Iterator[None]:
     if threading.active_count() > 1 or not gc.isenabled():
         yield
         return
+    host_froze = gc.get_freeze_count() > 0
     gc.disable()
     try:
         yield
@@ -32,6 +33,9 @@ def cycle_collection_paused() -> Iterator[None]:
         # What the block made is long-lived: move it to the oldest generation first (without a pass
         # over it) rather than leave it young, which makes the next collection walk all of it (0.11 s
         # after a cached check of 10,000 documents). A later full collection still sees all of it.
-        gc.freeze()
-        gc.unfreeze()
+        # Not in a host that froze objects itself (a server sharing them with forked workers):
+        # unfreezing would hand those back to the collector.
+        if not host_froze:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()

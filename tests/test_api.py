@@ -171,3 +171,22 @@ def test_load_program_restores_the_garbage_collector_when_it_fails(program_dir, 
         assert not gc.isenabled(), "a host that switched the collector off keeps it off"
     finally:
         gc.enable()
+
+
+def test_load_program_leaves_what_a_host_froze_frozen(program_dir) -> None:  # type: ignore[no-untyped-def]
+    """A server that froze its objects before forking workers (gc.freeze) keeps them frozen: loading
+    moves only its own objects to the oldest generation, and not at all in such a host."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    soc2kit.load_program(program_dir.root, use_cache=False)
+    assert gc.get_freeze_count() == 0
+    assert gc.isenabled()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        soc2kit.load_program(program_dir.root, use_cache=False)
+        assert gc.get_freeze_count() == frozen
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
