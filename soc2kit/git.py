@@ -151,8 +151,13 @@ def stream(args: Sequence[str], *, cwd: str | os.PathLike[str]) -> Iterator[IO[b
             process.stdout.close()
             status = process.wait()
         if status != 0:
-            errors.seek(0)
-            raise GitError(last_line(errors.read()) or f"git exited with status {status}", status=status)
+            raise _failure(errors, status)
+
+
+def _failure(errors: IO[bytes], status: int) -> GitError:
+    """The GitError of a git that exited with `status`, from the stderr it wrote to the file `errors`."""
+    errors.seek(0)
+    return GitError(last_line(errors.read()) or f"git exited with status {status}", status=status)
 
 
 class Background:
@@ -183,8 +188,7 @@ class Background:
         status = self._process.wait()
         try:
             if status != 0:
-                self._errors.seek(0)
-                raise GitError(last_line(self._errors.read()) or f"git exited with status {status}", status=status)
+                raise _failure(self._errors, status)
             self._out.seek(0)
             return self._out.read()
         finally:
