@@ -388,20 +388,20 @@ def _rows(
     none: tuple[Excepted, ...] = ()
     authors: Mapping[str, tuple[str, ...]] | None = None
     ahead: collections.deque[tuple[Commit, list[_FileRow]]] = collections.deque()
-    while batch := list(itertools.islice(commits, _BATCH)):
-        entities.prefetch(batch)
-        ahead.extend((commit, _files(entities, commit)) for commit in batch)
-        if authors is None:
-            if not merged.done and len(ahead) < _AHEAD:
+    while True:
+        batch = list(itertools.islice(commits, _BATCH))
+        if batch:
+            entities.prefetch(batch)
+            ahead.extend((commit, _files(entities, commit)) for commit in batch)
+            if authors is None and not merged.done and len(ahead) < _AHEAD:
                 continue
+        if authors is None:  # also with no commit in the range: the merged-authors git log must still succeed
             authors = merged.resolve()
         while ahead:
             commit, files = ahead.popleft()
             yield commit, files, authorship(commit, authors), none if register is None else register.of(commit.sha)
-    if authors is None:  # also with no commit in the range: the merged-authors git log must still succeed
-        authors = merged.resolve()
-    for commit, files in ahead:
-        yield commit, files, authorship(commit, authors), none if register is None else register.of(commit.sha)
+        if not batch:
+            return
 
 
 def _files(entities: _Entities, commit: Commit) -> list[_FileRow]:
